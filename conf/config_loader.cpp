@@ -1,0 +1,333 @@
+// Reads the YAML config (server, geo, resolver, zones, profiles) into a model::Config.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "conf/config.h"
+#include "conf/monitor_settings.h"
+#include "conf/profile_validation.h"
+#include "conf/yaml_reader.h"
+#include "conf/zone_file.h"
+#include "geo/geo.h"
+
+namespace meridian::conf {
+
+ConfigError::ConfigError(std::string file, int line, std::string reason)
+    : std::runtime_error(line > 0 ? fmt::format("{}:{}: {}", file, line, reason)
+                                  : fmt::format("{}: {}", file, reason)),
+      file_(std::move(file)),
+      line_(line),
+      reason_(std::move(reason)) {}
+
+namespace {
+
+std::string upper(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string strip_final_dot(std::string name) {
+  if (name.size() > 1 && name.back() == '.') name.pop_back();
+  return name;
+}
+
+model::WireName wire_name(const YamlReader& reader, const YAML::Node& node, const std::string& name) {
+  try {
+    return to_wire_name(name);
+  } catch (const std::invalid_argument& error) {
+    reader.fail(node, error.what());
+  }
+}
+
+class Loader {
+ public:
+  explicit Loader(const std::string& file) : reader_(file) { config_.file = file; }
+
+  std::shared_ptr<const model::Config> load(const YAML::Node& root) {
+    if (!root.IsDefined() || root.IsNull())
+      throw ConfigError(reader_.file(), 0, "the config is empty");
+    reader_.check_keys(root, {"server", "geo", "resolver", "zones", "profiles"}, "the config");
+    read_server(root["server"]);
+    if (auto n = root["geo"]) read_geo(n);
+    if (auto n = root["resolver"]) read_resolver(n);
+    auto zones = root["zones"];
+    if (!zones) reader_.fail(root, "the config has no zones: list at least one");
+    read_zones(zones);
+    if (auto n = root["profiles"]) read_profiles(n);
+    validate_profiles(config_);
+    return std::make_shared<const model::Config>(std::move(config_));
+  }
+
+ private:
+  void read_server(const YAML::Node& node) {
+    auto& server = config_.server;
+    if (node) {
+      reader_.check_keys(node, {"listen", "workers", "control", "nsid", "udp_payload",
+                                "tcp_idle_timeout"}, "server");
+      if (auto n = node["listen"]) {
+        reader_.require_sequence(n, "server listen");
+        for (const auto& entry : n) server.listen.push_back(reader_.socket_address(entry, "listen address"));
+      }
+      if (auto n = node["workers"]) server.workers = reader_.integer(n, "server workers", 1, 256);
+      if (auto n = node["control"]) server.control = reader_.socket_address(n, "control address");
+      if (auto n = node["nsid"]) {
+        server.nsid = reader_.string(n, "server nsid");
+        if (server.nsid.empty() || server.nsid.size() > 255) reader_.fail(n, "nsid must be 1..255 bytes");
+      }
+      if (auto n = node["udp_payload"])
+        server.udp_payload = reader_.integer(n, "udp_payload", 512, 4096);
+      if (auto n = node["tcp_idle_timeout"]) {
+        server.tcp_idle_timeout = reader_.duration(n, "tcp_idle_timeout");
+        if (server.tcp_idle_timeout.count() == 0) reader_.fail(n, "tcp_idle_timeout must be above zero");
+      }
+    }
+    if (server.listen.empty()) {
+      server.listen.push_back(*geo::SocketAddress::parse("127.0.0.1:5300"));
+      server.listen.push_back(*geo::SocketAddress::parse("[::1]:5300"));
+    }
+  }
+
+  void read_geo(const YAML::Node& node) {
+    reader_.check_keys(node, {"databases", "latency_table"}, "geo");
+    if (auto n = node["databases"]) {
+      reader_.require_sequence(n, "geo databases");
+      for (const auto& entry : n) config_.geo.databases.push_back(reader_.path(entry, "geo database"));
+    }
+    if (auto n = node["latency_table"]) config_.geo.latency_table = reader_.path(n, "latency_table");
+  }
+
+  void read_resolver(const YAML::Node& node) {
+    reader_.check_keys(node, {"servers"}, "resolver");
+    if (auto n = node["servers"]) {
+      reader_.require_sequence(n, "resolver servers");
+      for (const auto& entry : n)
+        config_.resolver.servers.push_back(reader_.socket_address(entry, "resolver server"));
+    }
+  }
+
+  void read_zones(const YAML::Node& node) {
+    reader_.require_sequence(node, "zones");
+    std::set<model::WireName> origins;
+    for (const auto& entry : node) {
+      reader_.check_keys(entry, {"origin", "file"}, "a zone");
+      model::Zone zone;
+      zone.line = YamlReader::line_of(entry);
+      if (!entry["origin"]) reader_.fail(entry, "a zone needs an origin");
+      if (!entry["file"]) reader_.fail(entry, "a zone needs a file");
+      zone.origin = strip_final_dot(reader_.string(entry["origin"], "zone origin"));
+      zone.origin_wire = wire_name(reader_, entry["origin"], zone.origin);
+      if (!origins.insert(zone.origin_wire).second)
+        reader_.fail(entry["origin"], fmt::format("zone {} is listed twice", zone.origin));
+      zone.file = reader_.path(entry["file"], "zone file");
+      read_zone_file(zone, reader_.file());
+      config_.zones.push_back(std::move(zone));
+    }
+    if (config_.zones.empty()) reader_.fail(node, "zones is empty: list at least one");
+  }
+
+  void read_profiles(const YAML::Node& node) {
+    reader_.require_sequence(node, "profiles");
+    std::set<std::string> names;
+    for (const auto& entry : node) {
+      auto profile = read_profile(entry);
+      if (!names.insert(profile.name).second)
+        reader_.fail(entry["name"], fmt::format("profile name \"{}\" is used twice", profile.name));
+      config_.profiles.push_back(std::move(profile));
+    }
+  }
+
+  model::Profile read_profile(const YAML::Node& node) {
+    reader_.check_keys(node, {"name", "fqdn", "method", "ttl", "max_return", "enabled",
+                              "geo_fallback", "affinity", "monitor", "endpoints"},
+                       "a profile");
+    model::Profile profile;
+    profile.line = YamlReader::line_of(node);
+    for (const char* key : {"name", "fqdn", "method", "endpoints"})
+      if (!node[key]) reader_.fail(node, fmt::format("a profile needs \"{}\"", key));
+    profile.name = reader_.string(node["name"], "profile name");
+    if (profile.name.empty()) reader_.fail(node["name"], "profile name is empty");
+    profile.fqdn = strip_final_dot(reader_.string(node["fqdn"], "profile fqdn"));
+    profile.fqdn_wire = wire_name(reader_, node["fqdn"], profile.fqdn);
+    profile.method = read_method(node["method"]);
+    if (auto n = node["ttl"]) profile.ttl = reader_.integer(n, "ttl", 0, 2147483647);
+    if (auto n = node["max_return"]) {
+      if (profile.method != model::Method::multivalue)
+        reader_.fail(n, "max_return applies to the multivalue method only");
+      profile.max_return = reader_.integer(n, "max_return", 1, 10);
+    }
+    if (auto n = node["enabled"]) profile.enabled = reader_.boolean(n, "enabled");
+    if (auto n = node["geo_fallback"]) {
+      const auto text = reader_.string(n, "geo_fallback");
+      if (text == "hierarchy") profile.geo_fallback = model::GeoFallback::hierarchy;
+      else if (text == "none") profile.geo_fallback = model::GeoFallback::none;
+      else reader_.fail(n, "geo_fallback must be none or hierarchy");
+    }
+    if (auto n = node["affinity"]) {
+      const auto text = reader_.string(n, "affinity");
+      if (text == "client_subnet") profile.affinity = model::Affinity::client_subnet;
+      else if (text == "none") profile.affinity = model::Affinity::none;
+      else reader_.fail(n, "affinity must be none or client_subnet");
+    }
+    MonitorSettings monitor;
+    if (auto n = node["monitor"]) monitor = read_monitor(reader_, n);
+    profile.monitor = resolve_monitor(reader_, monitor);
+
+    auto endpoints = node["endpoints"];
+    reader_.require_sequence(endpoints, "endpoints");
+    if (endpoints.size() == 0) reader_.fail(endpoints, "a profile needs at least one endpoint");
+    std::set<std::string> names;
+    for (const auto& entry : endpoints) {
+      auto endpoint = read_endpoint(entry, monitor);
+      if (!names.insert(endpoint.name).second)
+        reader_.fail(entry["name"], fmt::format("endpoint name \"{}\" is used twice in profile {}",
+                                                endpoint.name, profile.name));
+      endpoint.id = static_cast<model::EndpointId>(config_.endpoint_count++);
+      profile.endpoints.push_back(std::move(endpoint));
+    }
+    return profile;
+  }
+
+  model::Method read_method(const YAML::Node& node) {
+    const auto text = reader_.string(node, "method");
+    for (auto method : {model::Method::priority, model::Method::weighted, model::Method::performance,
+                        model::Method::geographic, model::Method::multivalue, model::Method::subnet})
+      if (text == model::to_string(method)) return method;
+    reader_.fail(node, fmt::format("method \"{}\" is not one of priority, weighted, performance, "
+                                   "geographic, multivalue, subnet", text));
+  }
+
+  model::Endpoint read_endpoint(const YAML::Node& node, const MonitorSettings& profile_monitor) {
+    reader_.check_keys(node, {"name", "target", "profile", "flatten", "location", "priority",
+                              "weight", "geo", "subnets", "enabled", "always_serve", "monitor",
+                              "min_child_endpoints", "min_child_endpoints_ipv4",
+                              "min_child_endpoints_ipv6"},
+                       "an endpoint");
+    model::Endpoint endpoint;
+    endpoint.line = YamlReader::line_of(node);
+    if (!node["name"]) reader_.fail(node, "an endpoint needs a name");
+    endpoint.name = reader_.string(node["name"], "endpoint name");
+    if (endpoint.name.empty()) reader_.fail(node["name"], "endpoint name is empty");
+
+    const auto target = node["target"];
+    const auto child = node["profile"];
+    if (target && child) reader_.fail(node, "an endpoint has either a target or a profile, not both");
+    if (!target && !child) reader_.fail(node, "an endpoint needs a target or a (child) profile");
+    if (target) {
+      const auto text = reader_.string(target, "target");
+      if (auto address = geo::Address::parse(text)) {
+        endpoint.kind = model::TargetKind::address;
+        endpoint.address = *address;
+      } else {
+        endpoint.kind = model::TargetKind::fqdn;
+        endpoint.fqdn = strip_final_dot(text);
+        endpoint.fqdn_wire = wire_name(reader_, target, endpoint.fqdn);
+      }
+    } else {
+      endpoint.kind = model::TargetKind::nested;
+      endpoint.child = reader_.string(child, "child profile");
+    }
+    if (auto n = node["flatten"]) {
+      endpoint.flatten = reader_.boolean(n, "flatten");
+      if (endpoint.kind != model::TargetKind::fqdn) reader_.fail(n, "flatten applies to FQDN targets only");
+    }
+    if (auto n = node["location"]) endpoint.location = read_location(n);
+    if (auto n = node["priority"]) endpoint.priority = reader_.integer(n, "priority", 1, 1000);
+    if (auto n = node["weight"]) endpoint.weight = reader_.integer(n, "weight", 1, 1000);
+    if (auto n = node["geo"]) {
+      reader_.require_sequence(n, "geo");
+      for (const auto& code : n) endpoint.geo_codes.push_back(upper(reader_.string(code, "geo code")));
+    }
+    if (auto n = node["subnets"]) {
+      reader_.require_sequence(n, "subnets");
+      for (const auto& entry : n) {
+        const auto text = reader_.string(entry, "subnet");
+        auto cidr = geo::Cidr::parse(text);
+        if (!cidr)
+          reader_.fail(entry, fmt::format("subnet \"{}\" is not a CIDR prefix with no host bits set", text));
+        endpoint.subnets.push_back(*cidr);
+      }
+    }
+    if (auto n = node["enabled"]) endpoint.enabled = reader_.boolean(n, "enabled");
+    if (auto n = node["always_serve"]) endpoint.always_serve = reader_.boolean(n, "always_serve");
+    auto nested_only = [&](const char* key) {
+      if (endpoint.kind != model::TargetKind::nested)
+        reader_.fail(node[key], fmt::format("{} applies to nested (profile) endpoints only", key));
+    };
+    if (auto n = node["min_child_endpoints"]) {
+      nested_only("min_child_endpoints");
+      endpoint.min_child_endpoints = reader_.integer(n, "min_child_endpoints", 1, 1000);
+    }
+    if (auto n = node["min_child_endpoints_ipv4"]) {
+      nested_only("min_child_endpoints_ipv4");
+      endpoint.min_child_endpoints_ipv4 = reader_.integer(n, "min_child_endpoints_ipv4", 0, 1000);
+    }
+    if (auto n = node["min_child_endpoints_ipv6"]) {
+      nested_only("min_child_endpoints_ipv6");
+      endpoint.min_child_endpoints_ipv6 = reader_.integer(n, "min_child_endpoints_ipv6", 0, 1000);
+    }
+    MonitorSettings monitor = profile_monitor;
+    if (auto n = node["monitor"]) monitor = profile_monitor.merged_with(read_monitor(reader_, n));
+    endpoint.monitor = resolve_monitor(reader_, monitor);
+    return endpoint;
+  }
+
+  model::Location read_location(const YAML::Node& node) {
+    model::Location location;
+    if (node.IsScalar()) {
+      location.name = node.Scalar();
+      auto coordinates = geo::region_coordinates(location.name);
+      if (!coordinates)
+        reader_.fail(node, fmt::format("unknown region \"{}\" (write azure:eastus, aws:eu-west-1, "
+                                       "gcp:europe-west1, or {{lat: 51.5, lon: -0.1}})",
+                                       location.name));
+      location.lat = coordinates->lat;
+      location.lon = coordinates->lon;
+      return location;
+    }
+    reader_.check_keys(node, {"lat", "lon"}, "location");
+    if (!node["lat"] || !node["lon"]) reader_.fail(node, "a location needs lat and lon");
+    location.lat = reader_.real(node["lat"], "lat");
+    location.lon = reader_.real(node["lon"], "lon");
+    if (location.lat < -90 || location.lat > 90) reader_.fail(node["lat"], "lat must be within -90..90");
+    if (location.lon < -180 || location.lon > 180) reader_.fail(node["lon"], "lon must be within -180..180");
+    return location;
+  }
+
+  YamlReader reader_;
+  model::Config config_;
+};
+
+YAML::Node parse_yaml(std::string_view text, const std::string& path) {
+  try {
+    return YAML::Load(std::string(text));
+  } catch (const YAML::Exception& error) {
+    throw ConfigError(path, error.mark.line + 1, error.msg);
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const model::Config> load_from_string(std::string_view yaml, const std::string& path) {
+  auto root = parse_yaml(yaml, path);
+  try {
+    return Loader(path).load(root);
+  } catch (const YAML::Exception& error) {  // e.g. a key that is not a scalar
+    throw ConfigError(path, error.mark.line + 1, error.msg);
+  }
+}
+
+std::shared_ptr<const model::Config> load(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw ConfigError(path, 0, "cannot read the config file");
+  std::stringstream text;
+  text << file.rdbuf();
+  return load_from_string(text.str(), path);
+}
+
+}  // namespace meridian::conf

@@ -1,0 +1,163 @@
+// The validated, immutable configuration: server settings, zones and traffic profiles.
+//
+// Everything here is plain data produced by conf::load() and never changed afterwards; the
+// server publishes one Config per generation and every thread reads it without locks.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "geo/net.h"
+
+namespace meridian::model {
+
+using Duration = std::chrono::milliseconds;
+
+// A domain name in uncompressed wire format, lower-cased: the key every lookup uses.
+using WireName = std::string;
+
+// Azure Traffic Manager's monitor statuses (DESIGN.md, "Routing semantics").
+enum class Status : uint8_t {
+  CheckingEndpoint,
+  Online,
+  Degraded,
+  Disabled,
+  Inactive,
+  Stopped,
+  NotMonitored,
+};
+const char* to_string(Status status);
+
+enum class Method : uint8_t { priority, weighted, performance, geographic, multivalue, subnet };
+const char* to_string(Method method);
+
+enum class MonitorProtocol : uint8_t { http, https, tcp, none };
+const char* to_string(MonitorProtocol protocol);
+
+struct StatusRange {
+  uint16_t low = 200;
+  uint16_t high = 200;
+  bool operator==(const StatusRange&) const = default;
+};
+
+// Health monitor settings; profile settings with per-endpoint overrides already merged in.
+struct Monitor {
+  MonitorProtocol protocol = MonitorProtocol::http;
+  uint16_t port = 80;  // 443 when protocol is https and no port is given
+  std::string path = "/";
+  std::vector<std::pair<std::string, std::string>> headers;
+  Duration interval = std::chrono::seconds(30);
+  Duration timeout = std::chrono::seconds(10);  // always below interval
+  unsigned tolerated_failures = 3;              // 0..9
+  unsigned healthy_threshold = 1;               // successes needed to come back
+  std::vector<StatusRange> expected_status{StatusRange{}};
+  bool tls_verify = false;
+};
+
+struct Location {
+  double lat = 0;
+  double lon = 0;
+  std::string name;  // "azure:eastus" when given as a region, empty for {lat, lon}
+};
+
+enum class TargetKind : uint8_t { address, fqdn, nested };
+
+// Index of an endpoint's slot in the health table; unique across all profiles of a Config.
+using EndpointId = uint32_t;
+
+struct Endpoint {
+  std::string name;
+  EndpointId id = 0;
+  TargetKind kind = TargetKind::address;
+  geo::Address address;     // kind == address
+  std::string fqdn;         // kind == fqdn, presentation form without the final dot
+  WireName fqdn_wire;       // kind == fqdn
+  bool flatten = false;     // fqdn: answer with resolved addresses instead of a CNAME
+  std::string child;        // kind == nested: the child profile's name
+  size_t child_index = 0;   // kind == nested: index into Config::profiles
+  std::optional<Location> location;
+  unsigned priority = 0;    // 1..1000; 0 means "not set" until validation assigns order
+  unsigned weight = 1;      // 1..1000
+  std::vector<std::string> geo_codes;
+  std::vector<geo::Cidr> subnets;
+  bool enabled = true;
+  bool always_serve = false;
+  unsigned min_child_endpoints = 1;
+  std::optional<unsigned> min_child_endpoints_ipv4;
+  std::optional<unsigned> min_child_endpoints_ipv6;
+  Monitor monitor;
+  int line = 0;  // where it was defined in the config file, for messages
+};
+
+enum class GeoFallback : uint8_t { none, hierarchy };
+enum class Affinity : uint8_t { none, client_subnet };
+
+struct Profile {
+  std::string name;
+  std::string fqdn;   // presentation form without the final dot
+  WireName fqdn_wire;
+  Method method = Method::priority;
+  uint32_t ttl = 60;
+  unsigned max_return = 2;  // multivalue only
+  bool enabled = true;
+  GeoFallback geo_fallback = GeoFallback::none;
+  Affinity affinity = Affinity::none;
+  Monitor monitor;
+  std::vector<Endpoint> endpoints;
+  int line = 0;
+};
+
+// One resource record as read from a zone file. rdata is in uncompressed wire form; names
+// inside it (NS, CNAME, MX, SRV, ...) keep their case as written.
+struct Record {
+  WireName owner;  // lower-cased
+  uint16_t type = 0;
+  uint16_t rrclass = 1;
+  uint32_t ttl = 0;
+  std::string rdata;
+};
+
+struct Zone {
+  std::string origin;  // presentation form without the final dot ("" for the root)
+  WireName origin_wire;
+  std::string file;    // as resolved against the config file's folder
+  std::vector<Record> records;
+  int line = 0;
+};
+
+struct ServerSettings {
+  std::vector<geo::SocketAddress> listen;
+  unsigned workers = 0;  // 0: one per core
+  std::optional<geo::SocketAddress> control;
+  std::string nsid;      // empty: NSID not answered
+  uint16_t udp_payload = 1232;
+  Duration tcp_idle_timeout = std::chrono::seconds(10);
+};
+
+struct GeoSettings {
+  std::vector<std::string> databases;  // resolved paths
+  std::string latency_table;           // resolved path, empty when none
+};
+
+struct ResolverSettings {
+  std::vector<geo::SocketAddress> servers;  // empty: /etc/resolv.conf
+};
+
+struct Config {
+  std::string file;  // the config file it was read from
+  ServerSettings server;
+  GeoSettings geo;
+  ResolverSettings resolver;
+  std::vector<Zone> zones;
+  std::vector<Profile> profiles;
+  size_t endpoint_count = 0;  // EndpointIds are 0..endpoint_count-1
+};
+
+}  // namespace meridian::model

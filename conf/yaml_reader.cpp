@@ -1,0 +1,121 @@
+// Strict conversions of YAML scalars (strings, numbers, durations, addresses, paths).
+#include "conf/yaml_reader.h"
+
+#include <algorithm>
+#include <charconv>
+#include <vector>
+#include <cmath>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+namespace meridian::conf {
+
+void YamlReader::fail(const YAML::Node& node, const std::string& reason) const {
+  throw ConfigError(file_, line_of(node), reason);
+}
+
+void YamlReader::require_map(const YAML::Node& node, std::string_view what) const {
+  if (!node.IsMap()) fail(node, fmt::format("{} must be a mapping", what));
+}
+
+void YamlReader::check_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
+                            std::string_view what) const {
+  require_map(map, what);
+  std::vector<std::string> seen;
+  for (const auto& entry : map) {
+    const auto key = entry.first.as<std::string>();
+    // yaml-cpp keeps one of two equal keys silently; a repeated key is almost always a mistake.
+    if (std::find(seen.begin(), seen.end(), key) != seen.end())
+      fail(entry.first, fmt::format("key \"{}\" appears twice in {}", key, what));
+    seen.push_back(key);
+    bool known = false;
+    for (auto name : allowed) known = known || name == key;
+    if (!known) {
+      std::string list;
+      for (auto name : allowed) list += (list.empty() ? "" : ", ") + std::string(name);
+      fail(entry.first, fmt::format("unknown key \"{}\" in {} (expected one of: {})", key, what, list));
+    }
+  }
+}
+
+void YamlReader::require_sequence(const YAML::Node& node, std::string_view what) const {
+  if (!node.IsSequence()) fail(node, fmt::format("{} must be a list", what));
+}
+
+std::string YamlReader::string(const YAML::Node& node, std::string_view what) const {
+  if (!node.IsScalar()) fail(node, fmt::format("{} must be a string", what));
+  return node.Scalar();
+}
+
+bool YamlReader::boolean(const YAML::Node& node, std::string_view what) const {
+  if (node.IsScalar()) {
+    const auto& text = node.Scalar();
+    if (text == "true") return true;
+    if (text == "false") return false;
+  }
+  fail(node, fmt::format("{} must be true or false", what));
+}
+
+long YamlReader::integer(const YAML::Node& node, std::string_view what, long min, long max) const {
+  long value = 0;
+  if (node.IsScalar()) {
+    const auto& text = node.Scalar();
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error == std::errc{} && end == text.data() + text.size() && !text.empty()) {
+      if (value < min || value > max)
+        fail(node, fmt::format("{} must be between {} and {}, not {}", what, min, max, value));
+      return value;
+    }
+  }
+  fail(node, fmt::format("{} must be a whole number", what));
+}
+
+double YamlReader::real(const YAML::Node& node, std::string_view what) const {
+  if (node.IsScalar()) {
+    const auto& text = node.Scalar();
+    double value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error == std::errc{} && end == text.data() + text.size() && !text.empty() &&
+        std::isfinite(value))
+      return value;
+  }
+  fail(node, fmt::format("{} must be a number", what));
+}
+
+model::Duration YamlReader::duration(const YAML::Node& node, std::string_view what) const {
+  if (node.IsScalar()) {
+    const auto& text = node.Scalar();
+    double value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    const std::string_view unit(end, text.data() + text.size() - end);
+    double scale = 0;
+    if (unit == "ms") scale = 1;
+    else if (unit == "s") scale = 1000;
+    else if (unit == "m") scale = 60'000;
+    else if (unit == "h") scale = 3'600'000;
+    if (error == std::errc{} && scale > 0 && value >= 0 && std::isfinite(value)) {
+      const double ms = value * scale;
+      if (ms != std::floor(ms)) fail(node, fmt::format("{} is finer than a millisecond", what));
+      return model::Duration(static_cast<long long>(ms));
+    }
+  }
+  fail(node, fmt::format("{} must be a duration such as 10s or 500ms", what));
+}
+
+geo::SocketAddress YamlReader::socket_address(const YAML::Node& node, std::string_view what) const {
+  auto text = string(node, what);
+  auto parsed = geo::SocketAddress::parse(text);
+  if (!parsed)
+    fail(node, fmt::format("{} \"{}\" is not ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)", what, text));
+  return *parsed;
+}
+
+std::string YamlReader::path(const YAML::Node& node, std::string_view what) const {
+  std::filesystem::path value = string(node, what);
+  if (value.empty()) fail(node, fmt::format("{} is empty", what));
+  if (value.is_relative()) value = std::filesystem::path(file_).parent_path() / value;
+  return value.lexically_normal().string();
+}
+
+}  // namespace meridian::conf

@@ -1,0 +1,44 @@
+// Typed, strict access to YAML nodes: every mistake becomes a ConfigError with FILE:LINE.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "conf/config.h"
+#include "conf/model.h"
+
+namespace meridian::conf {
+
+class YamlReader {
+ public:
+  explicit YamlReader(std::string file) : file_(std::move(file)) {}
+
+  const std::string& file() const { return file_; }
+  static int line_of(const YAML::Node& node) { return node.Mark().line + 1; }
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& reason) const;
+
+  // Rejects any key of `map` not in `allowed` (typos must not be ignored silently).
+  void require_map(const YAML::Node& node, std::string_view what) const;
+  void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
+                  std::string_view what) const;
+  void require_sequence(const YAML::Node& node, std::string_view what) const;
+
+  std::string string(const YAML::Node& node, std::string_view what) const;
+  bool boolean(const YAML::Node& node, std::string_view what) const;
+  long integer(const YAML::Node& node, std::string_view what, long min, long max) const;
+  double real(const YAML::Node& node, std::string_view what) const;
+  // "10s", "500ms", "2m", "1h", "1.5s".
+  model::Duration duration(const YAML::Node& node, std::string_view what) const;
+  geo::SocketAddress socket_address(const YAML::Node& node, std::string_view what) const;
+  // A relative path is taken relative to the config file's folder.
+  std::string path(const YAML::Node& node, std::string_view what) const;
+
+ private:
+  std::string file_;
+};
+
+}  // namespace meridian::conf

@@ -1,0 +1,143 @@
+// Reads RFC 1035 master files ($ORIGIN, $TTL, relative names, RFC 3597 unknown types) with ldns
+// and checks what an authoritative server needs: one SOA and NS at the apex, data in-zone,
+// no CNAME beside other data.
+#include "conf/zone_file.h"
+
+#include <stdbool.h>  // first: ldns.h would otherwise #define bool for C++
+#include <ldns/ldns.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "conf/config.h"
+
+namespace meridian::conf {
+namespace {
+
+using RdfPtr = std::unique_ptr<ldns_rdf, decltype(&ldns_rdf_deep_free)>;
+using RrPtr = std::unique_ptr<ldns_rr, decltype(&ldns_rr_free)>;
+using FilePtr = std::unique_ptr<FILE, decltype(&fclose)>;
+
+std::string wire_of(const ldns_rdf* name) {
+  RdfPtr copy(ldns_rdf_clone(name), ldns_rdf_deep_free);
+  ldns_dname2canonical(copy.get());
+  return std::string(reinterpret_cast<const char*>(ldns_rdf_data(copy.get())),
+                     ldns_rdf_size(copy.get()));
+}
+
+std::string rdata_of(const ldns_rr* rr) {
+  std::unique_ptr<ldns_buffer, decltype(&ldns_buffer_free)> buffer(ldns_buffer_new(512),
+                                                                    ldns_buffer_free);
+  if (ldns_rr_rdata2buffer_wire(buffer.get(), rr) != LDNS_STATUS_OK)
+    throw std::runtime_error("cannot encode rdata");
+  return std::string(reinterpret_cast<const char*>(ldns_buffer_begin(buffer.get())),
+                     ldns_buffer_position(buffer.get()));
+}
+
+bool is_subdomain_or_equal(const std::string& name, const std::string& origin) {
+  // Both are lower-cased wire names; compare whole labels from the right.
+  if (name.size() < origin.size()) return false;
+  if (name.compare(name.size() - origin.size(), origin.size(), origin) != 0) return false;
+  size_t offset = 0;
+  const size_t target = name.size() - origin.size();
+  while (offset < target) offset += 1 + static_cast<unsigned char>(name[offset]);
+  return offset == target;
+}
+
+}  // namespace
+
+void read_zone_file(model::Zone& zone, const std::string& config_file) {
+  FilePtr file(fopen(zone.file.c_str(), "r"), fclose);
+  if (!file)
+    throw ConfigError(config_file, zone.line, "cannot open zone file " + zone.file);
+
+  RdfPtr origin(nullptr, ldns_rdf_deep_free);
+  {
+    ldns_rdf* raw = nullptr;
+    if (ldns_str2rdf_dname(&raw, (zone.origin + ".").c_str()) != LDNS_STATUS_OK)
+      throw ConfigError(config_file, zone.line, "malformed zone origin \"" + zone.origin + "\"");
+    origin.reset(raw);
+  }
+
+  // Read record by record (rather than ldns_zone_new_frm_fp) so every error has its line.
+  uint32_t default_ttl = 3600;
+  ldns_rdf* current_origin = ldns_rdf_clone(origin.get());
+  ldns_rdf* previous = nullptr;
+  int line = 1;
+  std::unique_ptr<ldns_rdf*, void (*)(ldns_rdf**)> cleanup(&current_origin, [](ldns_rdf** r) {
+    if (*r) ldns_rdf_deep_free(*r);
+  });
+  std::unique_ptr<ldns_rdf*, void (*)(ldns_rdf**)> cleanup_previous(&previous, [](ldns_rdf** r) {
+    if (*r) ldns_rdf_deep_free(*r);
+  });
+
+  std::map<std::pair<std::string, uint16_t>, uint32_t> rrset_ttl;
+  std::set<std::tuple<std::string, uint16_t, std::string>> seen;
+  struct Kinds {
+    bool cname = false;
+    bool other = false;
+  };
+  std::map<std::string, Kinds> kinds_at;
+  bool have_soa = false;
+  while (!feof(file.get())) {
+    ldns_rr* raw = nullptr;
+    const int start_line = line;
+    ldns_status status =
+        ldns_rr_new_frm_fp_l(&raw, file.get(), &default_ttl, &current_origin, &previous, &line);
+    if (status == LDNS_STATUS_SYNTAX_EMPTY || status == LDNS_STATUS_SYNTAX_TTL ||
+        status == LDNS_STATUS_SYNTAX_ORIGIN)
+      continue;
+    // ldns has counted the newline that ended the record: the record's own line is one less.
+    const int record_line = line > start_line ? line - 1 : line;
+    if (status == LDNS_STATUS_SYNTAX_INCLUDE)
+      throw ConfigError(zone.file, record_line, "$INCLUDE is not supported");
+    if (status != LDNS_STATUS_OK) throw ConfigError(zone.file, record_line, ldns_get_errorstr_by_id(status));
+    RrPtr rr(raw, ldns_rr_free);
+    model::Record record;
+    record.owner = wire_of(ldns_rr_owner(rr.get()));
+    record.type = ldns_rr_get_type(rr.get());
+    record.rrclass = ldns_rr_get_class(rr.get());
+    record.ttl = ldns_rr_ttl(rr.get());
+    record.rdata = rdata_of(rr.get());
+    const std::string owner_text = from_wire_name(record.owner);
+
+    if (record.rrclass != LDNS_RR_CLASS_IN)
+      throw ConfigError(zone.file, record_line, "record " + owner_text + " is not of class IN");
+    if (!is_subdomain_or_equal(record.owner, zone.origin_wire))
+      throw ConfigError(zone.file, record_line,
+                        "record " + owner_text + " is outside the zone " + zone.origin);
+    if (record.type == LDNS_RR_TYPE_SOA) {
+      if (record.owner != zone.origin_wire)
+        throw ConfigError(zone.file, record_line, "SOA record " + owner_text + " is not at the zone apex");
+      if (have_soa) throw ConfigError(zone.file, record_line, "a second SOA record at the zone apex");
+      have_soa = true;
+    }
+    // An RRset is a set (RFC 2181 5): identical records collapse into one.
+    if (!seen.emplace(record.owner, record.type, record.rdata).second) continue;
+    // RFC 2181 5.2: all records of an RRset share one TTL; like BIND, keep the first one.
+    auto [it, inserted] = rrset_ttl.emplace(std::pair{record.owner, record.type}, record.ttl);
+    if (!inserted) record.ttl = it->second;
+    // A CNAME owns its name alone (RFC 1034 3.6.2, RFC 2181 10.1).
+    auto& kinds = kinds_at[record.owner];
+    const bool is_cname = record.type == LDNS_RR_TYPE_CNAME;
+    if (is_cname && kinds.cname)
+      throw ConfigError(zone.file, record_line, "more than one CNAME at " + owner_text);
+    if ((is_cname && kinds.other) || (!is_cname && kinds.cname))
+      throw ConfigError(zone.file, record_line, "CNAME and other data at " + owner_text);
+    (is_cname ? kinds.cname : kinds.other) = true;
+    zone.records.push_back(std::move(record));
+  }
+
+  if (!have_soa) throw ConfigError(config_file, zone.line, "zone " + zone.origin + " has no SOA record");
+  const bool have_ns = std::any_of(zone.records.begin(), zone.records.end(), [&](const auto& r) {
+    return r.owner == zone.origin_wire && r.type == LDNS_RR_TYPE_NS;
+  });
+  if (!have_ns)
+    throw ConfigError(config_file, zone.line, "zone " + zone.origin + " has no NS record at its apex");
+
+}
+
+}  // namespace meridian::conf

@@ -1,0 +1,88 @@
+// geo/: GeoIP lookups (libmaxminddb), geographic codes, coordinates and longest-prefix tables.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "geo/net.h"
+
+namespace meridian::geo {
+
+struct Coordinates {
+  double lat = 0;
+  double lon = 0;
+};
+
+// What a GeoIP database says about one client address. Fixed-size so a lookup never allocates.
+struct GeoInfo {
+  bool found = false;                 // the address is in some database
+  std::array<char, 3> country{};      // ISO 3166-1 alpha-2, upper case; "" when unknown
+  std::array<char, 4> subdivision{};  // ISO 3166-2 part after "CC-" ("VA", "ENG"); "" when unknown
+  std::array<char, 3> continent{};    // "EU", "NA", ...; "" when unknown
+  std::optional<Coordinates> coordinates;  // from the database, else the country's centroid
+  unsigned prefix = 0;  // prefix length of the matching network, in the address's own family
+
+  std::string_view country_code() const { return country.data(); }
+  std::string_view subdivision_code() const { return subdivision.data(); }
+};
+
+class GeoError : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// One or more .mmdb files opened once with MMDB_MODE_MMAP and searched in order; the first file
+// holding the address answers. Reads MaxMind GeoIP2/GeoLite2 records (country.iso_code,
+// continent.code, subdivisions[].iso_code, location.latitude/longitude; never
+// registered_country) and the flat ip-location-db records (country_code, state1, latitude,
+// longitude). Immutable after open(); lookups are thread-safe and do not allocate.
+class GeoDb {
+ public:
+  // Throws GeoError("PATH: reason") for a missing, unreadable or corrupt file.
+  static std::unique_ptr<GeoDb> open(const std::vector<std::string>& paths);
+  ~GeoDb();
+  GeoDb(const GeoDb&) = delete;
+  GeoDb& operator=(const GeoDb&) = delete;
+
+  GeoInfo lookup(const Address& address) const noexcept;
+
+ private:
+  struct Impl;
+  explicit GeoDb(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Azure Traffic Manager's regional grouping of a country ("GEO-EU" for "FR", "GEO-ME" for "TR"),
+// from Azure's own country lists. Empty when the country is unknown.
+std::string_view azure_grouping(std::string_view country);
+
+// True for a code a geographic endpoint may own: "WORLD", an Azure grouping ("GEO-EU"), an
+// ISO 3166-1 country or one of the non-ISO codes XK, XJ, XE, XS, or a subdivision "CC-SUB".
+bool is_geo_code(std::string_view code);
+
+// Coordinates of a cloud region written "azure:eastus", "aws:eu-west-1" or "gcp:europe-west1".
+std::optional<Coordinates> region_coordinates(std::string_view region);
+
+// A country's centroid, for databases that carry no coordinates.
+std::optional<Coordinates> country_centroid(std::string_view country);
+
+// ISO 3166-2 subdivision code (the part after "CC-") for a subdivision's English name, as the
+// flat database layout gives it ("Virginia" in "US" -> "VA"). Empty when unknown.
+std::string_view subdivision_code(std::string_view country, std::string_view name);
+
+// Great-circle distance in kilometres.
+double distance_km(Coordinates a, Coordinates b);
+
+// Longest-prefix match over IPv4 and IPv6 prefixes. Build with insert(), then freeze() once;
+// find() is thread-safe after that and does not allocate.
+template <typename Value>
+class CidrTable;
+
+}  // namespace meridian::geo
+
+#include "geo/cidr_table.h"

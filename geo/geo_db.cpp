@@ -1,0 +1,209 @@
+// geo/geo_db.cpp: GeoDb, GeoIP lookups over one or more MaxMind DB files (libmaxminddb, mmap).
+#include <arpa/inet.h>
+#include <maxminddb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "geo/geo.h"
+
+namespace meridian::geo {
+namespace {
+
+// MMDB_s owns an mmap and a few heap blocks; MMDB_close releases them. MMDB_open cleans up
+// after itself when it fails, so only a successfully opened database reaches this deleter.
+struct MmdbCloser {
+  void operator()(MMDB_s* database) const noexcept {
+    MMDB_close(database);
+    delete database;
+  }
+};
+using MmdbHandle = std::unique_ptr<MMDB_s, MmdbCloser>;
+
+MmdbHandle open_database(const std::string& path) {
+  auto database = std::make_unique<MMDB_s>();
+  errno = 0;
+  const int status = MMDB_open(path.c_str(), MMDB_MODE_MMAP, database.get());
+  if (status != MMDB_SUCCESS) {
+    std::string reason = MMDB_strerror(status);
+    // MMDB_open keeps errno for system errors: "No such file or directory" says more.
+    if ((status == MMDB_FILE_OPEN_ERROR || status == MMDB_IO_ERROR) && errno != 0)
+      reason += std::string(": ") + std::strerror(errno);
+    throw GeoError(path + ": " + reason);
+  }
+  return MmdbHandle(database.release());
+}
+
+// The result of reading one field of a record.
+enum class Field { present, absent, broken };
+
+Field read_field(MMDB_entry_s entry, const char* const* path, MMDB_entry_data_s& data) noexcept {
+  const int status = MMDB_aget_value(&entry, &data, path);
+  if (status == MMDB_SUCCESS) return data.has_data ? Field::present : Field::absent;
+  // A path that does not fit this record's shape (the other layout, a missing array element)
+  // just means the field is not there; anything else is a corrupt record.
+  if (status == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR) return Field::absent;
+  return Field::broken;
+}
+
+// Reads the first of `paths` the record has. Returns broken on a corrupt record.
+template <size_t N>
+Field read_first(const MMDB_entry_s& entry, const char* const* const (&paths)[N],
+                 MMDB_entry_data_s& data) noexcept {
+  for (const char* const* path : paths) {
+    const Field field = read_field(entry, path, data);
+    if (field != Field::absent) return field;
+  }
+  return Field::absent;
+}
+
+std::string_view string_of(const MMDB_entry_data_s& data) noexcept {
+  if (data.type != MMDB_DATA_TYPE_UTF8_STRING) return {};
+  return {data.utf8_string, data.data_size};
+}
+
+// Copies an upper-cased code of 1..N-1 ASCII letters or digits into `out`; leaves `out` empty
+// for anything else, so a malformed value reads as "unknown" rather than as a wrong code.
+template <size_t N>
+void copy_code(std::string_view text, size_t min_size, std::array<char, N>& out) noexcept {
+  if (text.size() < min_size || text.size() >= N) return;
+  for (char c : text)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return;
+  for (size_t i = 0; i < text.size(); ++i)
+    out[i] = (text[i] >= 'a' && text[i] <= 'z') ? static_cast<char>(text[i] - 'a' + 'A') : text[i];
+  out[text.size()] = '\0';
+}
+
+std::optional<double> number_of(const MMDB_entry_data_s& data) noexcept {
+  if (data.type == MMDB_DATA_TYPE_DOUBLE) return data.double_value;
+  if (data.type == MMDB_DATA_TYPE_FLOAT) return data.float_value;
+  return std::nullopt;
+}
+
+// Record paths: MaxMind's GeoIP2/GeoLite2 layout first, then ip-location-db's flat layout.
+// registered_country (where the network is registered, not where the client is) is never read.
+const char* const country_path[] = {"country", "iso_code", nullptr};
+const char* const country_flat_path[] = {"country_code", nullptr};
+const char* const continent_path[] = {"continent", "code", nullptr};
+const char* const subdivision_path[] = {"subdivisions", "0", "iso_code", nullptr};
+const char* const state_flat_path[] = {"state1", nullptr};
+const char* const latitude_path[] = {"location", "latitude", nullptr};
+const char* const latitude_flat_path[] = {"latitude", nullptr};
+const char* const longitude_path[] = {"location", "longitude", nullptr};
+const char* const longitude_flat_path[] = {"longitude", nullptr};
+
+const char* const* const country_paths[] = {country_path, country_flat_path};
+const char* const* const continent_paths[] = {continent_path};
+const char* const* const latitude_paths[] = {latitude_path, latitude_flat_path};
+const char* const* const longitude_paths[] = {longitude_path, longitude_flat_path};
+
+// Fills `info` from one record. False when the record is corrupt.
+bool read_record(const MMDB_entry_s& entry, GeoInfo& info) noexcept {
+  MMDB_entry_data_s data;
+
+  Field field = read_first(entry, country_paths, data);
+  if (field == Field::broken) return false;
+  if (field == Field::present) copy_code(string_of(data), 2, info.country);
+
+  field = read_first(entry, continent_paths, data);
+  if (field == Field::broken) return false;
+  if (field == Field::present) copy_code(string_of(data), 2, info.continent);
+
+  // GeoIP2 gives the ISO 3166-2 code; the flat layout gives an English name to translate.
+  field = read_field(entry, subdivision_path, data);
+  if (field == Field::broken) return false;
+  if (field == Field::present) {
+    copy_code(string_of(data), 1, info.subdivision);
+  } else {
+    field = read_field(entry, state_flat_path, data);
+    if (field == Field::broken) return false;
+    if (field == Field::present && !info.country_code().empty())
+      copy_code(subdivision_code(info.country_code(), string_of(data)), 1, info.subdivision);
+  }
+
+  std::optional<double> latitude;
+  std::optional<double> longitude;
+  field = read_first(entry, latitude_paths, data);
+  if (field == Field::broken) return false;
+  if (field == Field::present) latitude = number_of(data);
+  field = read_first(entry, longitude_paths, data);
+  if (field == Field::broken) return false;
+  if (field == Field::present) longitude = number_of(data);
+
+  if (latitude && longitude && std::isfinite(*latitude) && std::isfinite(*longitude) &&
+      std::abs(*latitude) <= 90 && std::abs(*longitude) <= 180) {
+    info.coordinates = Coordinates{*latitude, *longitude};
+  } else if (!info.country_code().empty()) {
+    info.coordinates = country_centroid(info.country_code());
+  }
+  return true;
+}
+
+// ::ffff:a.b.c.d, as dual-stack sockets report IPv4 clients.
+bool is_v4_mapped(const Address& address) noexcept {
+  if (address.family != Family::v6) return false;
+  for (size_t i = 0; i < 10; ++i)
+    if (address.bytes[i] != 0) return false;
+  return address.bytes[10] == 0xff && address.bytes[11] == 0xff;
+}
+
+}  // namespace
+
+struct GeoDb::Impl {
+  std::vector<MmdbHandle> databases;
+};
+
+GeoDb::GeoDb(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+GeoDb::~GeoDb() = default;
+
+std::unique_ptr<GeoDb> GeoDb::open(const std::vector<std::string>& paths) {
+  auto impl = std::make_unique<Impl>();
+  impl->databases.reserve(paths.size());
+  for (const std::string& path : paths) impl->databases.push_back(open_database(path));
+  return std::unique_ptr<GeoDb>(new GeoDb(std::move(impl)));
+}
+
+GeoInfo GeoDb::lookup(const Address& address) const noexcept {
+  // An IPv4-mapped address is looked up as the IPv4 address it carries: not every database
+  // aliases ::ffff:0:0/96 to its IPv4 data. Its prefix is still reported in IPv6 terms.
+  const bool mapped = is_v4_mapped(address);
+  sockaddr_in v4{};
+  sockaddr_in6 v6{};
+  const sockaddr* socket_address = nullptr;
+  if (address.family == Family::v4 || mapped) {
+    v4.sin_family = AF_INET;
+    std::memcpy(&v4.sin_addr, address.bytes.data() + (mapped ? 12 : 0), 4);
+    socket_address = reinterpret_cast<const sockaddr*>(&v4);
+  } else {
+    v6.sin6_family = AF_INET6;
+    std::memcpy(&v6.sin6_addr, address.bytes.data(), 16);
+    socket_address = reinterpret_cast<const sockaddr*>(&v6);
+  }
+
+  for (const MmdbHandle& database : impl_->databases) {
+    int error = MMDB_SUCCESS;
+    const MMDB_lookup_result_s result =
+        MMDB_lookup_sockaddr(database.get(), socket_address, &error);
+    // An IPv6 address in an IPv4-only file, or a corrupt search tree: not in this file.
+    if (error != MMDB_SUCCESS || !result.found_entry) continue;
+    GeoInfo info;
+    if (!read_record(result.entry, info)) continue;  // a corrupt record counts as absent
+    info.found = true;
+    // libmaxminddb counts an IPv4 lookup in an IPv6 tree from the root of that tree, where IPv4
+    // sits at ::/96; callers want the prefix in the family of the address they asked about.
+    unsigned prefix = result.netmask;
+    if (socket_address->sa_family == AF_INET && database->metadata.ip_version == 6)
+      prefix = prefix >= 96 ? prefix - 96 : 0;
+    if (mapped) prefix += 96;
+    info.prefix = std::min(prefix, address.max_prefix());
+    return info;
+  }
+  return GeoInfo{};
+}
+
+}  // namespace meridian::geo

@@ -1,0 +1,98 @@
+// routing::answer: runs a profile's method, follows nested choices into child profiles, and
+// turns the final choice into addresses, a CNAME or NODATA with its TTL and ECS scope.
+#include "routing/availability.h"
+#include "routing/methods.h"
+
+namespace meridian::routing {
+
+namespace {
+
+const model::Endpoint* choose(Query& query, const model::Profile& profile, unsigned depth) {
+  switch (profile.method) {
+    case model::Method::priority: return choose_priority(query, profile, depth);
+    case model::Method::weighted: return choose_weighted(query, profile, depth);
+    case model::Method::performance: return choose_performance(query, profile, depth);
+    case model::Method::geographic: return choose_geographic(query, profile, depth);
+    case model::Method::subnet: return choose_subnet(query, profile, depth);
+    case model::Method::multivalue: break;  // answers several endpoints: see route_profile
+  }
+  return nullptr;
+}
+
+void answer_with(Query& query, const model::Endpoint& endpoint, Answer& answer) {
+  switch (endpoint.kind) {
+    case model::TargetKind::fqdn:
+      // flatten: true will answer the target's addresses once resolver/ resolves FQDN targets;
+      // until then it is a CNAME like any FQDN endpoint.
+      answer.kind = Answer::Kind::cname;
+      answer.endpoints[0] = &endpoint;
+      answer.count = 1;
+      query.trace.note("answer: CNAME {}{}", endpoint.fqdn,
+                       endpoint.flatten ? " (flatten is not available yet: answered as a CNAME)" : "");
+      return;
+    case model::TargetKind::address:
+      if (answers_qtype(endpoint, query.qtype)) {
+        answer.kind = Answer::Kind::addresses;
+        answer.endpoints[0] = &endpoint;
+        answer.count = 1;
+        if (query.trace) query.trace.note("answer: {}", endpoint.address.to_string());
+        return;
+      }
+      if (query.trace)
+        query.trace.note("endpoint {} has an IPv{} address, nothing for {}: NODATA", endpoint.name,
+                         endpoint.address.family == geo::Family::v4 ? 4 : 6, qtype_name(query.qtype));
+      return;
+    case model::TargetKind::nested:
+      return;  // route_profile follows it
+  }
+}
+
+void route_profile(Query& query, const model::Profile& profile, unsigned depth, Answer& answer) {
+  query.trace.note("profile {} ({})", profile.name, model::to_string(profile.method));
+  if (!profile.enabled) {
+    query.trace.note("profile {} is disabled: NODATA", profile.name);
+    return;
+  }
+  if (profile.method == model::Method::multivalue) {
+    answer_multivalue(query, profile, depth, answer);
+    return;
+  }
+  const model::Endpoint* chosen = choose(query, profile, depth);
+  if (!chosen) {
+    query.trace.note("profile {} answers NODATA", profile.name);
+    return;
+  }
+  if (chosen->kind != model::TargetKind::nested) {
+    answer_with(query, *chosen, answer);
+    return;
+  }
+  if (depth + 1 > max_nesting_depth || chosen->child_index >= query.context.config.profiles.size()) {
+    query.trace.note("endpoint {}: child profile missing or nested deeper than {}: NODATA", chosen->name,
+                     max_nesting_depth);
+    return;
+  }
+  const auto& child = query.context.config.profiles[chosen->child_index];
+  query.trace.note("entered child profile {}", child.name);
+  query.trace.enter_child();
+  route_profile(query, child, depth + 1, answer);
+  query.trace.leave_child();
+}
+
+}  // namespace
+
+Answer answer(const Context& context, const model::Profile& profile, Client& client, uint16_t qtype,
+              Random& random, Trace* trace) {
+  Query query{context, client, qtype, random, TraceWriter(trace)};
+  Answer result;
+  // The queried profile's TTL, also when a child profile answered: the client asked for this
+  // name, and one name has one TTL whichever branch answered (a child's TTL applies when the
+  // child's own name is queried).
+  result.ttl = profile.ttl;
+  route_profile(query, profile, 0, result);
+  result.scope_prefix = std::min(query.scope, client.source_prefix);
+  if (query.trace && result.scope_prefix > 0)
+    query.trace.note("ECS scope /{}: the answer holds for every client in that prefix", result.scope_prefix);
+  return result;
+}
+
+}  // namespace meridian::routing

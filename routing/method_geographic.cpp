@@ -1,0 +1,119 @@
+// Geographic routing: the endpoint owning the most specific code of the client's location
+// (subdivision, country, Azure grouping, WORLD). Health does not move the answer (DESIGN.md).
+#include <array>
+#include <string_view>
+
+#include "routing/availability.h"
+#include "routing/methods.h"
+
+namespace meridian::routing {
+
+namespace {
+
+// The codes a client matches, most specific first, in fixed storage (no allocation).
+class ClientCodes {
+ public:
+  explicit ClientCodes(const geo::GeoInfo& info) {
+    const std::string_view country = info.country_code();
+    const std::string_view subdivision = info.subdivision_code();
+    if (!country.empty() && !subdivision.empty()) {
+      size_t length = 0;
+      for (char c : country) subdivision_[length++] = c;
+      subdivision_[length++] = '-';
+      for (char c : subdivision) subdivision_[length++] = c;
+      add({subdivision_.data(), length});
+    }
+    if (!country.empty()) add(country);
+    std::string_view grouping = country.empty() ? std::string_view() : geo::azure_grouping(country);
+    if (grouping.empty()) grouping = grouping_of_continent(info.continent.data());
+    if (!grouping.empty()) add(grouping);
+    add("WORLD");
+  }
+
+  size_t size() const { return size_; }
+  std::string_view operator[](size_t index) const { return codes_[index]; }
+
+ private:
+  // Only for a client whose country is unknown but whose continent is (some GeoIP records carry
+  // nothing more): the nearest of Azure's groupings. Azure's lists are by country, so this is an
+  // approximation; it beats sending a European client straight to WORLD.
+  static std::string_view grouping_of_continent(std::string_view continent) {
+    if (continent == "EU") return "GEO-EU";
+    if (continent == "AF") return "GEO-AF";
+    if (continent == "AS") return "GEO-AS";
+    if (continent == "NA") return "GEO-NA";
+    if (continent == "SA") return "GEO-SA";
+    if (continent == "OC") return "GEO-AP";
+    if (continent == "AN") return "GEO-AN";
+    return {};
+  }
+
+  void add(std::string_view code) { codes_[size_++] = code; }
+
+  std::array<char, 8> subdivision_{};  // "CC-SUB"
+  std::array<std::string_view, 4> codes_{};
+  size_t size_ = 0;
+};
+
+// The endpoint owning `code`, as an index, or -1. conf/ guarantees at most one owner.
+ptrdiff_t owner_of(const model::Profile& profile, std::string_view code) {
+  for (size_t i = 0; i < profile.endpoints.size(); ++i)
+    for (const auto& owned : profile.endpoints[i].geo_codes)
+      if (owned == code) return static_cast<ptrdiff_t>(i);
+  return -1;
+}
+
+}  // namespace
+
+const model::Endpoint* choose_geographic(Query& query, const model::Profile& profile, unsigned depth) {
+  locate_client(query);
+  query.depends_on_prefix(location_scope(query));
+  const Pool pool(query, profile, depth, Pool::Options{.by_qtype = false, .fail_open = false,
+                                                        .explain_statuses = false});
+  const bool climb_past_unavailable = profile.geo_fallback == model::GeoFallback::hierarchy;
+  // With geo_fallback: hierarchy, the match plain geographic routing would have answered, kept in
+  // case nothing broader is available either (an unavailable answer beats none, as in fail-open).
+  const model::Endpoint* plain_match = nullptr;
+  const ClientCodes codes(query.client.info);
+  for (size_t level = 0; level < codes.size(); ++level) {
+    const std::string_view code = codes[level];
+    const ptrdiff_t index = owner_of(profile, code);
+    if (index < 0) {
+      query.trace.note("code {}: no endpoint owns it", code);
+      continue;
+    }
+    const auto& endpoint = profile.endpoints[index];
+    const model::Status status = pool.status(index);
+    const char* status_name = model::to_string(status);
+    if (status == model::Status::Disabled) {
+      query.trace.note("code {}: endpoint {} is Disabled, trying the broader region", code, endpoint.name);
+      continue;
+    }
+    if (is_serving(status)) {
+      query.trace.note("code {}: endpoint {} chosen ({})", code, endpoint.name, status_name);
+      return &endpoint;
+    }
+    if (climb_past_unavailable) {
+      if (!plain_match && may_fail_open_to(status)) plain_match = &endpoint;
+      query.trace.note("code {}: endpoint {} is {}, geo_fallback hierarchy tries the broader region",
+                       code, endpoint.name, status_name);
+      continue;
+    }
+    if (!may_fail_open_to(status)) {
+      query.trace.note("code {}: endpoint {} is {}: NODATA", code, endpoint.name, status_name);
+      return nullptr;
+    }
+    query.trace.note("code {}: endpoint {} chosen although {} (geographic answers do not move on health)",
+                     code, endpoint.name, status_name);
+    return &endpoint;
+  }
+  if (plain_match) {
+    query.trace.note("no broader region is available: endpoint {} chosen although {}", plain_match->name,
+                     model::to_string(endpoint_status(query.context, *plain_match, depth)));
+    return plain_match;
+  }
+  query.trace.note("no endpoint maps the client's location: NODATA");
+  return nullptr;
+}
+
+}  // namespace meridian::routing

@@ -1,0 +1,117 @@
+// Performance routing: the closest available endpoint, by measured latency where a latency table
+// covers the client, else by great-circle distance; equally close endpoints share evenly.
+#include <cmath>
+#include <optional>
+#include <string_view>
+
+#include "routing/availability.h"
+#include "routing/methods.h"
+
+namespace meridian::routing {
+
+namespace {
+
+using LatencyRow = std::vector<std::pair<std::string, double>>;
+
+// Distances from identical coordinates are bit-identical; the tolerance only absorbs rounding.
+bool equally_close(double a, double b) { return std::fabs(a - b) <= 1e-6; }
+
+// The latency table names an endpoint by its region ("azure:eastus"), or by its own name when
+// the endpoint's location was given as coordinates.
+std::string_view latency_key(const model::Endpoint& endpoint) {
+  if (endpoint.location && !endpoint.location->name.empty()) return endpoint.location->name;
+  return endpoint.name;
+}
+
+std::optional<double> measured_rtt(const LatencyRow& row, const model::Endpoint& endpoint) {
+  const auto key = latency_key(endpoint);
+  for (const auto& [location, rtt] : row)
+    if (location == key) return rtt;
+  return std::nullopt;
+}
+
+// Picks uniformly among the eligible endpoints with the smallest closeness. `closeness` returns
+// nullopt for an endpoint it cannot measure: such an endpoint is farther than any measured one,
+// and when none can be measured all are equally close. Two passes, so nothing is allocated.
+template <typename Closeness>
+const model::Endpoint* choose_closest(Query& query, const model::Profile& profile, const Pool& pool,
+                                      const char* unit, Closeness closeness) {
+  std::optional<double> best;
+  size_t ties = 0;
+  size_t eligible = 0;
+  for (size_t i = 0; i < pool.size(); ++i) {
+    if (!pool.eligible(i)) continue;
+    ++eligible;
+    const auto value = closeness(profile.endpoints[i]);
+    if (value) query.trace.note("endpoint {}: {:.0f} {}", profile.endpoints[i].name, *value, unit);
+    if (!value) continue;
+    if (!best || (*value < *best && !equally_close(*value, *best))) {
+      best = value;
+      ties = 1;
+    } else if (equally_close(*value, *best)) {
+      ++ties;
+    }
+  }
+  if (eligible == 0) return nullptr;
+  if (!best) ties = eligible;
+  uint64_t pick = ties > 1 ? query.random.below(ties) : 0;
+  const model::Endpoint* last_tied = nullptr;
+  for (size_t i = 0; i < pool.size(); ++i) {
+    if (!pool.eligible(i)) continue;
+    const auto& endpoint = profile.endpoints[i];
+    const auto value = best ? closeness(endpoint) : std::nullopt;
+    if (best && !(value && equally_close(*value, *best))) continue;
+    last_tied = &endpoint;
+    if (pick-- > 0) continue;
+    if (!best)
+      query.trace.note("endpoint {} chosen at random among {} equally close endpoints", endpoint.name, ties);
+    else if (ties > 1)
+      query.trace.note("endpoint {} chosen at random among {} endpoints at {:.0f} {}", endpoint.name,
+                       ties, *best, unit);
+    else
+      query.trace.note("endpoint {} chosen: closest at {:.0f} {}", endpoint.name, *best, unit);
+    return &endpoint;
+  }
+  return last_tied;  // an endpoint past the pool's status cache flipped between the passes
+}
+
+}  // namespace
+
+const model::Endpoint* choose_performance(Query& query, const model::Profile& profile, unsigned depth) {
+  const Pool pool(query, profile, depth, Pool::Options{});
+  const auto* latency = query.context.latency;
+  if (latency) {
+    // The table's matched prefix is not a safe ECS scope: a longer prefix inside it may hold other
+    // addresses of the client's block and measure differently. The client's own prefix is always
+    // correct (capped to the ECS source prefix, which is what latency tables are keyed by anyway).
+    query.depends_on_prefix(query.client.address.max_prefix());
+    if (const LatencyRow* row = latency->find(query.client.address)) {
+      bool any_measured = false;
+      for (size_t i = 0; i < pool.size() && !any_measured; ++i)
+        any_measured = pool.eligible(i) && measured_rtt(*row, profile.endpoints[i]);
+      if (any_measured) {
+        query.trace.note("latency table covers the client: closeness is round-trip time");
+        return choose_closest(query, profile, pool, "ms",
+                              [row](const model::Endpoint& endpoint) { return measured_rtt(*row, endpoint); });
+      }
+      query.trace.note("latency table measures none of the available endpoints for the client: using distance");
+    } else {
+      query.trace.note("latency table does not cover the client: using distance");
+    }
+  }
+  locate_client(query);
+  query.depends_on_prefix(location_scope(query));
+  const auto& coordinates = query.client.info.coordinates;
+  if (!coordinates) {
+    query.trace.note("the client cannot be placed: every endpoint is equally close");
+    return choose_closest(query, profile, pool, "km",
+                          [](const model::Endpoint&) { return std::optional<double>(); });
+  }
+  return choose_closest(query, profile, pool, "km", [&coordinates](const model::Endpoint& endpoint) {
+    if (!endpoint.location) return std::optional<double>();
+    return std::optional<double>(
+        geo::distance_km(*coordinates, geo::Coordinates{endpoint.location->lat, endpoint.location->lon}));
+  });
+}
+
+}  // namespace meridian::routing

@@ -1,0 +1,53 @@
+// Parsing and validation of one DNS query message (RFC 1035, EDNS0 RFC 6891, ECS RFC 7871).
+//
+// Hand-written rather than ldns_wire2pkt because the checks RFC 6891 6.1.1 and RFC 7871 6 ask
+// for (one OPT, owned by the root, options framed exactly, ECS address bits and lengths) need
+// the raw option framing, which ldns folds away; it also reads the packet without allocating.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "geo/net.h"
+
+namespace meridian::server {
+
+inline constexpr size_t max_name_length = 255;
+
+struct ClientSubnet {
+  geo::Address address;  // bits past source_prefix are zero
+  uint8_t source_prefix = 0;
+};
+
+struct Query {
+  uint16_t id = 0;
+  uint8_t opcode = 0;
+  bool rd = false;
+  bool cd = false;
+  uint8_t qname[max_name_length]{};  // wire form, case as sent
+  uint8_t qname_lower[max_name_length]{};
+  size_t qname_length = 0;
+  uint16_t qtype = 0;
+  uint16_t qclass = 0;
+  bool has_question = false;  // the question parsed, so a response may echo it
+
+  bool edns = false;
+  uint16_t udp_size = 512;  // the client's limit; 512 without EDNS
+  uint8_t edns_version = 0;
+  bool dnssec_ok = false;
+  bool nsid_requested = false;
+  bool has_ecs = false;
+  ClientSubnet ecs;
+};
+
+enum class ParseOutcome : uint8_t {
+  ok,
+  drop,     // not worth an answer: shorter than a header, or a response (QR set)
+  formerr,  // malformed: answer FORMERR
+  notimp,   // an opcode other than QUERY
+  badvers,  // EDNS version above 0
+};
+
+ParseOutcome parse_query(std::span<const uint8_t> packet, Query& query);
+
+}  // namespace meridian::server

@@ -1,0 +1,130 @@
+// `meridian serve`: load the config, bind, start the workers, and run until SIGINT or SIGTERM.
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <uv.h>
+
+#include <thread>
+
+#include "conf/config.h"
+#include "server/server.h"
+#include "server/snapshot.h"
+#include "server/sockets.h"
+#include "server/worker.h"
+
+namespace meridian::server {
+namespace {
+
+std::shared_ptr<probes::HealthTable> initial_health(const model::Config& config) {
+  auto table = std::make_shared<probes::HealthTable>(config.endpoint_count);
+  for (const auto& profile : config.profiles)
+    for (const auto& endpoint : profile.endpoints) {
+      if (!profile.enabled) table->set(endpoint.id, model::Status::Inactive);
+      else if (!endpoint.enabled) table->set(endpoint.id, model::Status::Disabled);
+      else if (endpoint.always_serve || endpoint.monitor.protocol == model::MonitorProtocol::none ||
+               endpoint.kind == model::TargetKind::nested)
+        table->set(endpoint.id, model::Status::NotMonitored);
+    }
+  return table;
+}
+
+}  // namespace
+
+void init_logging() {
+  auto logger = spdlog::stderr_logger_mt("meridian");
+  logger->set_pattern("%l %v");
+  logger->flush_on(spdlog::level::trace);
+  spdlog::set_default_logger(logger);
+}
+
+int serve(const ServeOptions& options) {
+  std::shared_ptr<const model::Config> config;
+  try {
+    config = conf::load(options.config_file);
+  } catch (const conf::ConfigError& error) {
+    spdlog::error("conf: {}", error.what());
+    return 1;
+  }
+  auto settings = config->server;
+  if (!options.listen.empty()) {
+    settings.listen.clear();
+    for (const auto& text : options.listen) {
+      auto address = geo::SocketAddress::parse(text);
+      if (!address) {
+        spdlog::error("server: --listen \"{}\" is not ADDRESS:PORT", text);
+        return 1;
+      }
+      settings.listen.push_back(*address);
+    }
+  }
+  const unsigned workers = settings.workers ? settings.workers : std::max(1u, std::thread::hardware_concurrency());
+
+  SnapshotStore store;
+  try {
+    store.publish(std::make_shared<const Snapshot>(config, initial_health(*config)));
+  } catch (const std::exception& error) {
+    spdlog::error("server: {}", error.what());
+    return 1;
+  }
+
+  std::vector<ListenSockets> sockets;
+  try {
+    sockets = open_listen_sockets(settings.listen, workers);
+  } catch (const std::exception& error) {
+    spdlog::error("server: {}", error.what());
+    return 2;
+  }
+
+  std::vector<std::unique_ptr<Worker>> pool;
+  for (unsigned i = 0; i < workers; ++i) {
+    std::vector<int> udp, tcp;
+    for (const auto& entry : sockets) {
+      udp.push_back(entry.udp[i]);
+      tcp.push_back(entry.tcp[i]);
+    }
+    pool.push_back(std::make_unique<Worker>(i, store, std::move(udp), std::move(tcp)));
+    pool.back()->start();
+  }
+  for (const auto& entry : sockets)
+    spdlog::info("server: listening address={} udp=yes tcp=yes", entry.address.to_string());
+  spdlog::info("server: ready workers={} zones={} profiles={} endpoints={}", workers,
+               config->zones.size(), config->profiles.size(), config->endpoint_count);
+
+  // The main thread waits for a signal to stop.
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  uv_signal_t interrupt, terminate;
+  uv_signal_init(&loop, &interrupt);
+  uv_signal_init(&loop, &terminate);
+  auto on_stop = [](uv_signal_t* handle, int signal) {
+    spdlog::info("server: stopping signal={}", signal);
+    uv_stop(handle->loop);
+  };
+  uv_signal_start(&interrupt, on_stop, SIGINT);
+  uv_signal_start(&terminate, on_stop, SIGTERM);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_close(reinterpret_cast<uv_handle_t*>(&interrupt), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&terminate), nullptr);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+
+  for (auto& worker : pool) worker->stop();
+  spdlog::info("server: stopped");
+  return 0;
+}
+
+int check(const std::string& config_file) {
+  try {
+    auto config = conf::load(config_file);
+    Snapshot snapshot(config, initial_health(*config));  // also opens GeoIP files
+  } catch (const conf::ConfigError& error) {
+    fmt::print(stderr, "{}\n", error.what());
+    return 1;
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "{}: {}\n", config_file, error.what());
+    return 1;
+  }
+  fmt::print("{}: ok\n", config_file);
+  return 0;
+}
+
+}  // namespace meridian::server

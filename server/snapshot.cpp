@@ -1,0 +1,31 @@
+// Builds a snapshot's lookup tables from a validated config.
+#include "server/snapshot.h"
+
+namespace meridian::server {
+
+Snapshot::Snapshot(std::shared_ptr<const model::Config> config,
+                   std::shared_ptr<const probes::HealthTable> health)
+    : config_(std::move(config)), health_(std::move(health)) {
+  for (const auto& zone : config_->zones) {
+    zones_.push_back(std::make_unique<ZoneIndex>(zone));
+    zone_by_origin_.emplace(zone.origin_wire, zones_.back().get());
+  }
+  for (const auto& profile : config_->profiles) profile_by_name_.emplace(profile.fqdn_wire, &profile);
+  if (!config_->geo.databases.empty()) geo_ = geo::GeoDb::open(config_->geo.databases);
+}
+
+const ZoneIndex* Snapshot::zone_for(std::string_view lower_name) const {
+  std::string_view name = lower_name;
+  while (!name.empty()) {
+    if (auto it = zone_by_origin_.find(name); it != zone_by_origin_.end()) return it->second;
+    name = parent_name(name);
+  }
+  return nullptr;
+}
+
+const model::Profile* Snapshot::profile_for(std::string_view lower_name) const {
+  auto it = profile_by_name_.find(lower_name);
+  return it == profile_by_name_.end() ? nullptr : it->second;
+}
+
+}  // namespace meridian::server

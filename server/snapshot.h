@@ -1,0 +1,58 @@
+// One generation of everything the answer path reads: config, zone indexes, GeoIP data.
+// Built whole, then published with one atomic store; readers never lock (DESIGN.md).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "conf/model.h"
+#include "geo/geo.h"
+#include "probes/health_table.h"
+#include "routing/routing.h"
+#include "server/zone_index.h"
+
+namespace meridian::server {
+
+class Snapshot {
+ public:
+  // Throws std::runtime_error (e.g. a GeoIP database that cannot be opened).
+  Snapshot(std::shared_ptr<const model::Config> config,
+           std::shared_ptr<const probes::HealthTable> health);
+
+  const model::Config& config() const { return *config_; }
+  const geo::GeoDb* geo() const { return geo_.get(); }
+  routing::HealthView health() const { return health_->view(); }
+  // The zone holding `lower_name` (deepest origin wins), or null.
+  const ZoneIndex* zone_for(std::string_view lower_name) const;
+  const model::Profile* profile_for(std::string_view lower_name) const;
+
+ private:
+  std::shared_ptr<const model::Config> config_;
+  std::vector<std::unique_ptr<ZoneIndex>> zones_;
+  std::unordered_map<std::string, const ZoneIndex*, NameHash, std::equal_to<>> zone_by_origin_;
+  std::unordered_map<std::string, const model::Profile*, NameHash, std::equal_to<>> profile_by_name_;
+  std::unique_ptr<geo::GeoDb> geo_;
+  std::shared_ptr<const probes::HealthTable> health_;
+};
+
+// The current snapshot. Workers keep their own reference and refresh it when generation()
+// moves, so the shared_ptr's reference count is touched once per reload, not per query.
+class SnapshotStore {
+ public:
+  void publish(std::shared_ptr<const Snapshot> snapshot) {
+    current_.store(std::move(snapshot));
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  std::shared_ptr<const Snapshot> current() const { return current_.load(); }
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
+ private:
+  std::atomic<std::shared_ptr<const Snapshot>> current_;
+  std::atomic<uint64_t> generation_{0};
+};
+
+}  // namespace meridian::server

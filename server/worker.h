@@ -1,0 +1,61 @@
+// A DNS worker: one thread, one libuv loop, its own UDP and TCP sockets on every listen address.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "routing/routing.h"
+#include "server/responder.h"
+#include "server/snapshot.h"
+
+namespace meridian::server {
+
+class Worker {
+ public:
+  // Takes ownership of the socket descriptors.
+  Worker(unsigned index, const SnapshotStore& store, std::vector<int> udp_fds, std::vector<int> tcp_fds);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();
+  // Asks the loop to close its handles and waits for the thread; safe to call twice.
+  void stop();
+
+  const Counters& counters() const { return counters_; }
+
+ private:
+  struct UdpSocket;
+  struct TcpListener;
+  struct TcpConnection;
+
+  void run();
+  // The snapshot to answer from: refreshed when the store has published a newer one.
+  const Snapshot& snapshot();
+  void on_datagram(UdpSocket& socket, ssize_t nread, const uv_buf_t* buf, const sockaddr* from);
+  void on_connection(TcpListener& listener);
+  void on_tcp_data(TcpConnection& connection, ssize_t nread, const uv_buf_t* buf);
+  void close_connection(TcpConnection& connection);
+
+  unsigned index_;
+  const SnapshotStore& store_;
+  std::vector<int> udp_fds_;
+  std::vector<int> tcp_fds_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  uint64_t snapshot_generation_ = 0;
+  routing::Random random_;
+  Counters counters_;
+  std::vector<uint8_t> response_;
+
+  uv_loop_t loop_{};
+  uv_async_t stop_signal_{};
+  std::vector<std::unique_ptr<UdpSocket>> udp_;
+  std::vector<std::unique_ptr<TcpListener>> tcp_;
+  std::vector<TcpConnection*> connections_;
+  std::thread thread_;
+};
+
+}  // namespace meridian::server

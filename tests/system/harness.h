@@ -1,0 +1,129 @@
+// System-test harness: starts the real `meridian` binary on loopback and queries it over the
+// wire with ldns as the client.
+#pragma once
+
+#include <stdbool.h>  // first: ldns.h would otherwise #define bool for C++
+#include <ldns/ldns.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace meridian::test {
+
+using namespace std::chrono_literals;
+
+struct PktDeleter {
+  void operator()(ldns_pkt* pkt) const { ldns_pkt_free(pkt); }
+};
+using Packet = std::unique_ptr<ldns_pkt, PktDeleter>;
+
+// A temporary folder, removed with everything in it when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+// Runs the meridian binary with `args` to completion (bounded by `timeout`).
+RunResult run_meridian(const std::vector<std::string>& args, std::chrono::seconds timeout = 30s);
+
+// A running `meridian serve`. The constructor waits for the "ready" log line (or fails the
+// test); the destructor stops the process by its PID.
+class Server {
+ public:
+  // `config` is YAML; {ZONES} in it is replaced by the fixtures' zone folder. The server
+  // listens on 127.0.0.1 (and [::1] when `ipv6`) on a free port.
+  explicit Server(const std::string& config, bool ipv6 = false);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  // Everything the server logged so far.
+  std::string log();
+  // Waits until the log contains `text`; false on timeout.
+  bool wait_for_log(const std::string& text, std::chrono::milliseconds timeout = 10s);
+
+ private:
+  void read_available();
+  TempDir dir_;
+  pid_t pid_ = -1;
+  int stderr_fd_ = -1;
+  uint16_t port_ = 0;
+  std::string log_;
+};
+
+struct QueryOptions {
+  bool edns = true;
+  uint16_t udp_size = 1232;
+  uint8_t edns_version = 0;
+  bool dnssec_ok = false;
+  bool nsid = false;
+  std::optional<std::string> ecs{};  // "192.0.2.0/24"
+  bool rd = false;
+};
+
+// Builds a query packet.
+Packet make_query(const std::string& name, ldns_rr_type type, const QueryOptions& options = {});
+std::vector<uint8_t> to_wire(const ldns_pkt* pkt);
+
+// Sends raw bytes over UDP to 127.0.0.1:port (or ::1) and returns the raw reply, or nothing
+// when no reply comes within `timeout`.
+std::optional<std::vector<uint8_t>> udp_exchange(uint16_t port, const std::vector<uint8_t>& query,
+                                                 std::chrono::milliseconds timeout = 2s,
+                                                 bool ipv6 = false);
+
+// A TCP connection to the server, with RFC 7766 length framing.
+class TcpClient {
+ public:
+  explicit TcpClient(uint16_t port, bool ipv6 = false);
+  ~TcpClient();
+  bool send(const std::vector<uint8_t>& message);
+  bool send_raw(const std::vector<uint8_t>& bytes);
+  std::optional<std::vector<uint8_t>> receive(std::chrono::milliseconds timeout = 2s);
+  // True once the server has closed the connection (reads EOF) within `timeout`.
+  bool closed_by_peer(std::chrono::milliseconds timeout);
+
+ private:
+  int fd_ = -1;
+};
+
+Packet parse(const std::vector<uint8_t>& wire);
+// Queries over UDP and parses the answer; fails the test if none comes.
+Packet query_udp(uint16_t port, const std::string& name, ldns_rr_type type, const QueryOptions& options = {});
+Packet query_tcp(uint16_t port, const std::string& name, ldns_rr_type type, const QueryOptions& options = {});
+
+// Readable views of a response for assertions.
+std::vector<std::string> section(const ldns_pkt* pkt, ldns_pkt_section which);  // "owner ttl class type rdata"
+std::vector<std::string> rdatas(const ldns_pkt* pkt, ldns_pkt_section which, ldns_rr_type type);
+std::string rcode_name(const ldns_pkt* pkt);
+
+// The ECS option of a response: family, source prefix, scope prefix; nullopt when absent.
+struct EcsReply {
+  uint16_t family;
+  uint8_t source;
+  uint8_t scope;
+};
+std::optional<EcsReply> ecs_of(const ldns_pkt* pkt);
+std::optional<std::string> nsid_of(const ldns_pkt* pkt);
+
+std::string fixtures();       // tests/fixtures
+std::string geo_testdata();   // ../shared/geo-testdata
+
+}  // namespace meridian::test
