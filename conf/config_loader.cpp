@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "conf/config.h"
+#include "conf/latency_table.h"
 #include "conf/monitor_settings.h"
 #include "conf/profile_validation.h"
 #include "conf/yaml_reader.h"
@@ -99,7 +100,10 @@ class Loader {
       reader_.require_sequence(n, "geo databases");
       for (const auto& entry : n) config_.geo.databases.push_back(reader_.path(entry, "geo database"));
     }
-    if (auto n = node["latency_table"]) config_.geo.latency_table = reader_.path(n, "latency_table");
+    if (auto n = node["latency_table"]) {
+      config_.geo.latency_table = reader_.path(n, "latency_table");
+      config_.geo.latency = read_latency_table(config_.geo.latency_table);
+    }
   }
 
   void read_resolver(const YAML::Node& node) {

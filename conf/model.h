@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "geo/cidr_table.h"
 #include "geo/net.h"
 
 namespace meridian::model {
@@ -141,9 +142,15 @@ struct ServerSettings {
   Duration tcp_idle_timeout = std::chrono::seconds(10);
 };
 
+// Measured round-trip times from one client network: (location, rtt in ms) pairs. A location
+// is an endpoint's region name ("azure:eastus") or, for {lat, lon} locations, its own name.
+using LatencyRow = std::vector<std::pair<std::string, double>>;
+using LatencyTable = geo::CidrTable<LatencyRow>;
+
 struct GeoSettings {
   std::vector<std::string> databases;  // resolved paths
   std::string latency_table;           // resolved path, empty when none
+  std::shared_ptr<const LatencyTable> latency;  // read from latency_table
 };
 
 struct ResolverSettings {

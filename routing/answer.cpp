@@ -92,6 +92,8 @@ Answer answer(const Context& context, const model::Profile& profile, Client& cli
   result.scope_prefix = std::min(query.scope, client.source_prefix);
   if (query.trace && result.scope_prefix > 0)
     query.trace.note("ECS scope /{}: the answer holds for every client in that prefix", result.scope_prefix);
+  else
+    query.trace.note("ECS scope /0: the answer does not depend on the client");
   return result;
 }
 

@@ -108,8 +108,9 @@ const model::Endpoint* choose_geographic(Query& query, const model::Profile& pro
     return &endpoint;
   }
   if (plain_match) {
-    query.trace.note("no broader region is available: endpoint {} chosen although {}", plain_match->name,
-                     model::to_string(endpoint_status(query.context, *plain_match, depth)));
+    if (query.trace)
+      query.trace.note("no broader region is available: endpoint {} chosen although {}", plain_match->name,
+                       model::to_string(endpoint_status(query.context, *plain_match, depth)));
     return plain_match;
   }
   query.trace.note("no endpoint maps the client's location: NODATA");

@@ -46,7 +46,7 @@ struct Context {
   const model::Config& config;
   HealthView health;
   const geo::GeoDb* geo = nullptr;  // null: no GeoIP data, every client is "unknown"
-  const geo::CidrTable<std::vector<std::pair<std::string, double>>>* latency = nullptr;
+  const model::LatencyTable* latency = nullptr;
 };
 
 // Each step routing took, in words an operator understands. Only filled when asked for.

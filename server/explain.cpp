@@ -51,7 +51,7 @@ int explain(const ExplainOptions& options) {
   }
 
   // Without probes every monitored endpoint is still CheckingEndpoint, i.e. available.
-  routing::Context context{*config, snapshot->health(), snapshot->geo(), nullptr};
+  routing::Context context{*config, snapshot->health(), snapshot->geo(), config->geo.latency.get()};
   routing::Random random(1);
   routing::Trace trace;
   const uint16_t qtype = options.type == "AAAA" ? 28 : 1;

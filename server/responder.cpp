@@ -156,7 +156,8 @@ Resolution resolve(Answer& answer, const Responder& responder, const Query& quer
     if (const model::Profile* profile = responder.snapshot.profile_for(lower)) {
       routing::Client client = base_client;
       routing::Context context{responder.snapshot.config(), responder.snapshot.health(),
-                               responder.snapshot.geo(), nullptr};
+                               responder.snapshot.geo(),
+                               responder.snapshot.config().geo.latency.get()};
       const uint16_t routed_type = qtype == type_any ? type_a : qtype;
       const auto routed = routing::answer(context, *profile, client, routed_type, responder.random);
       result.ecs_scope = std::max(result.ecs_scope, routed.scope_prefix);
