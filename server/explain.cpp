@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "conf/config.h"
+#include "probes/probes.h"
 #include "server/server.h"
 #include "server/snapshot.h"
 
@@ -12,7 +13,9 @@ int explain(const ExplainOptions& options) {
   std::unique_ptr<Snapshot> snapshot;
   try {
     config = conf::load(options.config_file);
-    snapshot = std::make_unique<Snapshot>(config, std::make_shared<probes::HealthTable>(config->endpoint_count));
+    auto health = std::make_shared<probes::HealthTable>(config->endpoint_count);
+    probes::publish_initial_statuses(*config, *health);
+    snapshot = std::make_unique<Snapshot>(config, health);
   } catch (const std::exception& error) {
     fmt::print(stderr, "{}\n", error.what());
     return 1;
@@ -50,7 +53,7 @@ int explain(const ExplainOptions& options) {
     return 1;
   }
 
-  // Without probes every monitored endpoint is still CheckingEndpoint, i.e. available.
+  // No probe has run: monitored endpoints are CheckingEndpoint, which routing counts as available.
   routing::Context context{*config, snapshot->health(), snapshot->geo(), config->geo.latency.get()};
   routing::Random random(1);
   routing::Trace trace;

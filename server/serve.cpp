@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "conf/config.h"
+#include "probes/probes.h"
 #include "server/server.h"
 #include "server/snapshot.h"
 #include "server/sockets.h"
@@ -16,14 +17,7 @@ namespace {
 
 std::shared_ptr<probes::HealthTable> initial_health(const model::Config& config) {
   auto table = std::make_shared<probes::HealthTable>(config.endpoint_count);
-  for (const auto& profile : config.profiles)
-    for (const auto& endpoint : profile.endpoints) {
-      if (!profile.enabled) table->set(endpoint.id, model::Status::Inactive);
-      else if (!endpoint.enabled) table->set(endpoint.id, model::Status::Disabled);
-      else if (endpoint.always_serve || endpoint.monitor.protocol == model::MonitorProtocol::none ||
-               endpoint.kind == model::TargetKind::nested)
-        table->set(endpoint.id, model::Status::NotMonitored);
-    }
+  probes::publish_initial_statuses(config, *table);
   return table;
 }
 
@@ -59,8 +53,9 @@ int serve(const ServeOptions& options) {
   const unsigned workers = settings.workers ? settings.workers : std::max(1u, std::thread::hardware_concurrency());
 
   SnapshotStore store;
+  auto health = initial_health(*config);
   try {
-    store.publish(std::make_shared<const Snapshot>(config, initial_health(*config)));
+    store.publish(std::make_shared<const Snapshot>(config, health));
   } catch (const std::exception& error) {
     spdlog::error("server: {}", error.what());
     return 1;
@@ -73,6 +68,9 @@ int serve(const ServeOptions& options) {
     spdlog::error("server: {}", error.what());
     return 2;
   }
+
+  probes::ProbeService probes(config, health);
+  probes.start();
 
   std::vector<std::unique_ptr<Worker>> pool;
   for (unsigned i = 0; i < workers; ++i) {
@@ -108,6 +106,7 @@ int serve(const ServeOptions& options) {
   uv_loop_close(&loop);
 
   for (auto& worker : pool) worker->stop();
+  probes.stop();
   spdlog::info("server: stopped");
   return 0;
 }

@@ -124,8 +124,14 @@ RunResult run_meridian(const std::vector<std::string>& args, std::chrono::second
 }
 
 Server::Server(const std::string& config, bool ipv6) {
-  const auto file = dir_.write("meridian.yaml", replace_all(replace_all(config, "{ZONES}", fixtures() + "/zones"),
-                                                           "{GEO}", geo_testdata()));
+  start(dir_.write("meridian.yaml", replace_all(replace_all(config, "{ZONES}", fixtures() + "/zones"), "{GEO}",
+                                                geo_testdata())),
+        ipv6);
+}
+
+Server::Server(File config, bool ipv6) { start(config.path, ipv6); }
+
+void Server::start(const std::string& file, bool ipv6) {
   int err_pipe[2];
   REQUIRE(pipe(err_pipe) == 0);
   pid_ = fork();

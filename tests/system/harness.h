@@ -49,6 +49,11 @@ class Server {
   // `config` is YAML; {ZONES} in it is replaced by the fixtures' zone folder. The server
   // listens on 127.0.0.1 (and [::1] when `ipv6`) on a free port.
   explicit Server(const std::string& config, bool ipv6 = false);
+  // Serves an existing config file as it is (relative paths stay relative to it).
+  struct File {
+    std::string path;
+  };
+  explicit Server(File config, bool ipv6 = false);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -61,6 +66,7 @@ class Server {
   bool wait_for_log(const std::string& text, std::chrono::milliseconds timeout = 10s);
 
  private:
+  void start(const std::string& config_file, bool ipv6);
   void read_available();
   TempDir dir_;
   pid_t pid_ = -1;

@@ -1,0 +1,34 @@
+// Which endpoints get probed, and the status of those that do not: a pure function of the config.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "conf/model.h"
+
+namespace meridian::probes {
+
+struct EndpointPlan {
+  model::EndpointId id = 0;
+  size_t profile_index = 0;
+  size_t endpoint_index = 0;  // within its profile
+  std::string profile;        // (profile, endpoint) names: the key for logs and a future reload
+  std::string endpoint;
+  bool probed = false;
+  model::Status initial = model::Status::CheckingEndpoint;
+  std::string reason;  // why it is not probed; empty when it is
+};
+
+// One plan per endpoint, indexed by EndpointId. First matching rule wins:
+//   profile disabled                                   -> Inactive      "profile disabled"
+//   endpoint disabled                                  -> Disabled      "endpoint disabled"
+//   nested, child disabled or without enabled endpoint -> Stopped       "child profile ..."
+//   nested otherwise                                   -> NotMonitored  "nested: follows its child"
+//   always_serve                                       -> NotMonitored  "always_serve"
+//   monitor protocol none                              -> NotMonitored  "monitor protocol none"
+//   FQDN target                                        -> CheckingEndpoint "awaiting resolver"
+//   otherwise: probed, starting CheckingEndpoint.
+// Throws std::invalid_argument when an endpoint id is not below config.endpoint_count.
+std::vector<EndpointPlan> plan_endpoints(const model::Config& config);
+
+}  // namespace meridian::probes

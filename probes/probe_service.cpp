@@ -1,0 +1,100 @@
+// ProbeService: owns the probe thread and the reports; starts and stops the ProbeLoop.
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "probes/curl_handle.h"
+#include "probes/plan.h"
+#include "probes/probe_loop.h"
+#include "probes/probes.h"
+#include "probes/report_board.h"
+
+namespace meridian::probes {
+
+namespace {
+
+const model::Config& require(const std::shared_ptr<const model::Config>& config) {
+  if (!config) throw std::invalid_argument("probes: no config");
+  return *config;
+}
+
+std::vector<EndpointReport> initial_reports(const std::vector<EndpointPlan>& plans) {
+  std::vector<EndpointReport> reports;
+  reports.reserve(plans.size());
+  for (const auto& plan : plans) reports.push_back(make_report(plan, nullptr, Timestamp{}));
+  return reports;
+}
+
+}  // namespace
+
+class ProbeService::Impl {
+ public:
+  Impl(std::shared_ptr<const model::Config> config, std::shared_ptr<HealthTable> health)
+      : config_(std::move(config)),
+        health_(std::move(health)),
+        plans_(plan_endpoints(require(config_))),
+        board_(initial_reports(plans_)) {
+    if (!health_ || health_->size() < config_->endpoint_count)
+      throw std::invalid_argument("probes: health table smaller than the config's endpoints");
+  }
+
+  void start() {
+    std::lock_guard lock(lifecycle_);
+    if (started_) return;
+    started_ = true;
+    curl_global_once();
+    Timestamp now = std::chrono::system_clock::now();
+    for (const auto& plan : plans_) {
+      health_->set(plan.id, plan.initial);
+      board_.set(plan.id, make_report(plan, nullptr, now));
+    }
+    loop_ = std::make_unique<ProbeLoop>(config_, plans_, *health_, board_, now);
+    thread_ = std::thread([loop = loop_.get()] { loop->run(); });
+  }
+
+  void stop() {
+    std::lock_guard lock(lifecycle_);
+    if (!loop_) return;
+    loop_->request_stop();
+    thread_.join();
+    loop_.reset();
+  }
+
+  EndpointReport report(model::EndpointId id) const {
+    if (id >= plans_.size()) throw std::out_of_range("probes: no endpoint " + std::to_string(id));
+    return board_.get(id);
+  }
+  uint64_t generation() const { return board_.generation(); }
+
+ private:
+  std::shared_ptr<const model::Config> config_;
+  std::shared_ptr<HealthTable> health_;
+  std::vector<EndpointPlan> plans_;
+  ReportBoard board_;
+  std::mutex lifecycle_;
+  bool started_ = false;
+  std::unique_ptr<ProbeLoop> loop_;
+  std::thread thread_;
+};
+
+ProbeService::ProbeService(std::shared_ptr<const model::Config> config, std::shared_ptr<HealthTable> health)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(health))) {}
+
+ProbeService::~ProbeService() {
+  stop();
+}
+
+void ProbeService::start() {
+  impl_->start();
+}
+void ProbeService::stop() {
+  impl_->stop();
+}
+EndpointReport ProbeService::report(model::EndpointId id) const {
+  return impl_->report(id);
+}
+uint64_t ProbeService::generation() const {
+  return impl_->generation();
+}
+
+}  // namespace meridian::probes
