@@ -79,8 +79,8 @@ std::string TempDir::write(const std::string& name, const std::string& content) 
 
 RunResult run_meridian(const std::vector<std::string>& args, std::chrono::seconds timeout) {
   int out_pipe[2], err_pipe[2];
-  REQUIRE(pipe(out_pipe) == 0);
-  REQUIRE(pipe(err_pipe) == 0);
+  REQUIRE(pipe2(out_pipe, O_CLOEXEC) == 0);
+  REQUIRE(pipe2(err_pipe, O_CLOEXEC) == 0);
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -133,7 +133,7 @@ Server::Server(File config, bool ipv6) { start(config.path, ipv6); }
 
 void Server::start(const std::string& file, bool ipv6) {
   int err_pipe[2];
-  REQUIRE(pipe(err_pipe) == 0);
+  REQUIRE(pipe2(err_pipe, O_CLOEXEC) == 0);
   pid_ = fork();
   REQUIRE(pid_ >= 0);
   if (pid_ == 0) {
