@@ -22,7 +22,7 @@ struct Example {
 std::vector<Example> readme_examples() {
   std::ifstream readme(MERIDIAN_SOURCE_DIR "/README.md");
   REQUIRE(readme.good());
-  static const std::regex example(R"(^((?:dig|build/meridian) [^#]*?)\s+#\s+(\S+?)[:,]?(\s.*)?$)");
+  static const std::regex example(R"(^((?:dig @127\.0\.0\.1 -p 5300|build/meridian) [^#]*?)\s+#\s+(\S+?)[:,]?(\s.*)?$)");
   std::vector<Example> examples;
   std::string line;
   for (int number = 1; std::getline(readme, line); ++number) {
