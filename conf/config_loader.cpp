@@ -33,8 +33,9 @@ std::string upper(std::string text) {
   return text;
 }
 
+// "www.example.com." -> "www.example.com"; the root "." -> "".
 std::string strip_final_dot(std::string name) {
-  if (name.size() > 1 && name.back() == '.') name.pop_back();
+  if (!name.empty() && name.back() == '.') name.pop_back();
   return name;
 }
 
@@ -125,7 +126,7 @@ class Loader {
       if (!entry["origin"]) reader_.fail(entry, "a zone needs an origin");
       if (!entry["file"]) reader_.fail(entry, "a zone needs a file");
       zone.origin = strip_final_dot(reader_.string(entry["origin"], "zone origin"));
-      zone.origin_wire = wire_name(reader_, entry["origin"], zone.origin);
+      zone.origin_wire = wire_name(reader_, entry["origin"], zone.origin.empty() ? "." : zone.origin);
       if (!origins.insert(zone.origin_wire).second)
         reader_.fail(entry["origin"], fmt::format("zone {} is listed twice", zone.origin));
       zone.file = reader_.path(entry["file"], "zone file");

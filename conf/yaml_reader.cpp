@@ -29,6 +29,8 @@ void YamlReader::check_keys(const YAML::Node& map, std::initializer_list<std::st
     if (std::find(seen.begin(), seen.end(), key) != seen.end())
       fail(entry.first, fmt::format("key \"{}\" appears twice in {}", key, what));
     seen.push_back(key);
+    // yaml-cpp marks an empty value at the next token, often the next line: blame the key.
+    if (entry.second.IsNull()) fail(entry.first, fmt::format("key \"{}\" in {} has no value", key, what));
     bool known = false;
     for (auto name : allowed) known = known || name == key;
     if (!known) {
@@ -84,20 +86,38 @@ double YamlReader::real(const YAML::Node& node, std::string_view what) const {
 }
 
 model::Duration YamlReader::duration(const YAML::Node& node, std::string_view what) const {
+  // Parsed exactly, digit by digit: 2.01s is 2010ms, not 2009.9999... as a double would make it.
+  constexpr long long longest = 24LL * 3'600'000;  // a day: longer is certainly a typo
   if (node.IsScalar()) {
-    const auto& text = node.Scalar();
-    double value = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    const std::string_view unit(end, text.data() + text.size() - end);
-    double scale = 0;
+    const std::string_view text = node.Scalar();
+    size_t at = 0;
+    long long whole = 0;
+    long long fraction = 0;
+    long long fraction_scale = 1;
+    bool digits = false;
+    for (; at < text.size() && text[at] >= '0' && text[at] <= '9'; ++at, digits = true) {
+      whole = whole * 10 + (text[at] - '0');
+      if (whole > longest) fail(node, fmt::format("{} is longer than a day", what));
+    }
+    if (at < text.size() && text[at] == '.') {
+      for (++at; at < text.size() && text[at] >= '0' && text[at] <= '9'; ++at, digits = true) {
+        if (fraction_scale >= 1'000'000'000) fail(node, fmt::format("{} has too many decimals", what));
+        fraction = fraction * 10 + (text[at] - '0');
+        fraction_scale *= 10;
+      }
+    }
+    const std::string_view unit = text.substr(at);
+    long long scale = 0;
     if (unit == "ms") scale = 1;
     else if (unit == "s") scale = 1000;
     else if (unit == "m") scale = 60'000;
     else if (unit == "h") scale = 3'600'000;
-    if (error == std::errc{} && scale > 0 && value >= 0 && std::isfinite(value)) {
-      const double ms = value * scale;
-      if (ms != std::floor(ms)) fail(node, fmt::format("{} is finer than a millisecond", what));
-      return model::Duration(static_cast<long long>(ms));
+    if (digits && scale > 0) {
+      if ((fraction * scale) % fraction_scale != 0)
+        fail(node, fmt::format("{} is finer than a millisecond", what));
+      const long long ms = whole * scale + fraction * scale / fraction_scale;
+      if (ms > longest) fail(node, fmt::format("{} is longer than a day", what));
+      return model::Duration(ms);
     }
   }
   fail(node, fmt::format("{} must be a duration such as 10s or 500ms", what));

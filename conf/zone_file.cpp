@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <set>
@@ -35,6 +36,23 @@ std::string rdata_of(const ldns_rr* rr) {
     throw std::runtime_error("cannot encode rdata");
   return std::string(reinterpret_cast<const char*>(ldns_buffer_begin(buffer.get())),
                      ldns_buffer_position(buffer.get()));
+}
+
+// Blank and comment-only lines ahead in `file`, which ldns skips before the next record;
+// the file position is left where it was.
+int lines_before_next_record(FILE* file) {
+  const long position = ftell(file);
+  int skipped = 0;
+  char buffer[4096];
+  while (fgets(buffer, sizeof buffer, file)) {
+    const char* c = buffer;
+    while (*c == ' ' || *c == '\t' || *c == '\r') ++c;
+    if (*c != '\n' && *c != ';' && *c != '\0') break;
+    if (*c == ';' && !strchr(c, '\n')) break;  // a comment longer than the buffer: stop counting
+    ++skipped;
+  }
+  fseek(file, position, SEEK_SET);
+  return skipped;
 }
 
 bool is_subdomain_or_equal(const std::string& name, const std::string& origin) {
@@ -84,14 +102,13 @@ void read_zone_file(model::Zone& zone, const std::string& config_file) {
   bool have_soa = false;
   while (!feof(file.get())) {
     ldns_rr* raw = nullptr;
-    const int start_line = line;
+    const int start_line = line + lines_before_next_record(file.get());
     ldns_status status =
         ldns_rr_new_frm_fp_l(&raw, file.get(), &default_ttl, &current_origin, &previous, &line);
     if (status == LDNS_STATUS_SYNTAX_EMPTY || status == LDNS_STATUS_SYNTAX_TTL ||
         status == LDNS_STATUS_SYNTAX_ORIGIN)
       continue;
-    // ldns has counted the newline that ended the record: the record's own line is one less.
-    const int record_line = line > start_line ? line - 1 : line;
+    const int record_line = start_line;  // a record's errors belong to its first line
     if (status == LDNS_STATUS_SYNTAX_INCLUDE)
       throw ConfigError(zone.file, record_line, "$INCLUDE is not supported");
     if (status != LDNS_STATUS_OK) throw ConfigError(zone.file, record_line, ldns_get_errorstr_by_id(status));

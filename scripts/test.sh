@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # Builds Meridian and runs every test (unit and system) through ctest.
+# MERIDIAN_SANITIZE=1 builds into build-asan with AddressSanitizer and UBSan instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build build -j"$(nproc)"
-ctest --test-dir build --output-on-failure --timeout 600
+if [ "${MERIDIAN_SANITIZE:-0}" = 1 ]; then
+  build=build-asan
+  options=(-DCMAKE_BUILD_TYPE=Debug -DMERIDIAN_SANITIZE=ON)
+else
+  build=build
+  options=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+fi
+cmake -S . -B "$build" "${options[@]}"
+cmake --build "$build" -j"$(nproc)"
+ctest --test-dir "$build" --output-on-failure --timeout 600
