@@ -293,6 +293,7 @@ class Loader {
                                        location.name));
       location.lat = coordinates->lat;
       location.lon = coordinates->lon;
+      location.position = geo::unit_vector(*coordinates);
       return location;
     }
     reader_.check_keys(node, {"lat", "lon"}, "location");
@@ -301,6 +302,7 @@ class Loader {
     location.lon = reader_.real(node["lon"], "lon");
     if (location.lat < -90 || location.lat > 90) reader_.fail(node["lat"], "lat must be within -90..90");
     if (location.lon < -180 || location.lon > 180) reader_.fail(node["lon"], "lon must be within -180..180");
+    location.position = geo::unit_vector(geo::Coordinates{location.lat, location.lon});
     return location;
   }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "geo/cidr_table.h"
+#include "geo/geo.h"
 #include "geo/net.h"
 
 namespace meridian::model {
@@ -66,6 +67,7 @@ struct Location {
   double lat = 0;
   double lon = 0;
   std::string name;  // "azure:eastus" when given as a region, empty for {lat, lon}
+  std::optional<geo::Vector3> position;  // unit vector, worked out once at load
 };
 
 enum class TargetKind : uint8_t { address, fqdn, nested };

@@ -19,6 +19,18 @@ struct Coordinates {
   double lon = 0;
 };
 
+// A point on the unit sphere. Comparing straight-line (chord) distances between these orders
+// points exactly as great-circle distances do, with no trigonometry per comparison.
+struct Vector3 {
+  double x = 0;
+  double y = 0;
+  double z = 0;
+};
+Vector3 unit_vector(Coordinates coordinates);
+double chord_squared(const Vector3& a, const Vector3& b);
+// The great-circle distance, in km, for a squared chord between unit vectors.
+double chord_squared_to_km(double chord_squared);
+
 // What a GeoIP database says about one client address. Fixed-size so a lookup never allocates.
 struct GeoInfo {
   bool found = false;                 // the address is in some database
@@ -26,6 +38,7 @@ struct GeoInfo {
   std::array<char, 4> subdivision{};  // ISO 3166-2 part after "CC-" ("VA", "ENG"); "" when unknown
   std::array<char, 3> continent{};    // "EU", "NA", ...; "" when unknown
   std::optional<Coordinates> coordinates;  // from the database, else the country's centroid
+  std::optional<Vector3> position;         // unit_vector(*coordinates), when it was worked out
   unsigned prefix = 0;  // prefix length of the matching network, in the address's own family
 
   std::string_view country_code() const { return country.data(); }

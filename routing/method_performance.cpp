@@ -14,7 +14,11 @@ namespace {
 using LatencyRow = std::vector<std::pair<std::string, double>>;
 
 // Distances from identical coordinates are bit-identical; the tolerance only absorbs rounding.
-bool equally_close(double a, double b) { return std::fabs(a - b) <= 1e-6; }
+bool equally_close(double a, double b) { return std::fabs(a - b) <= 1e-12; }
+
+geo::Vector3 position_of(const model::Location& location) {
+  return location.position ? *location.position : geo::unit_vector(geo::Coordinates{location.lat, location.lon});
+}
 
 // The latency table names an endpoint by its region ("azure:eastus"), or by its own name when
 // the endpoint's location was given as coordinates.
@@ -33,9 +37,10 @@ std::optional<double> measured_rtt(const LatencyRow& row, const model::Endpoint&
 // Picks uniformly among the eligible endpoints with the smallest closeness. `closeness` returns
 // nullopt for an endpoint it cannot measure: such an endpoint is farther than any measured one,
 // and when none can be measured all are equally close. Two passes, so nothing is allocated.
-template <typename Closeness>
+// `display` turns a closeness into the figure a trace shows in `unit`.
+template <typename Closeness, typename Display>
 const model::Endpoint* choose_closest(Query& query, const model::Profile& profile, const Pool& pool,
-                                      const char* unit, Closeness closeness) {
+                                      const char* unit, Closeness closeness, Display display) {
   std::optional<double> best;
   size_t ties = 0;
   size_t eligible = 0;
@@ -43,7 +48,7 @@ const model::Endpoint* choose_closest(Query& query, const model::Profile& profil
     if (!pool.eligible(i)) continue;
     ++eligible;
     const auto value = closeness(profile.endpoints[i]);
-    if (value) query.trace.note("endpoint {}: {:.0f} {}", profile.endpoints[i].name, *value, unit);
+    if (value && query.trace) query.trace.note("endpoint {}: {:.0f} {}", profile.endpoints[i].name, display(*value), unit);
     if (!value) continue;
     if (!best || (*value < *best && !equally_close(*value, *best))) {
       best = value;
@@ -67,9 +72,9 @@ const model::Endpoint* choose_closest(Query& query, const model::Profile& profil
       query.trace.note("endpoint {} chosen at random among {} equally close endpoints", endpoint.name, ties);
     else if (ties > 1)
       query.trace.note("endpoint {} chosen at random among {} endpoints at {:.0f} {}", endpoint.name,
-                       ties, *best, unit);
+                       ties, display(*best), unit);
     else
-      query.trace.note("endpoint {} chosen: closest at {:.0f} {}", endpoint.name, *best, unit);
+      query.trace.note("endpoint {} chosen: closest at {:.0f} {}", endpoint.name, display(*best), unit);
     return &endpoint;
   }
   return last_tied;  // an endpoint past the pool's status cache flipped between the passes
@@ -91,8 +96,9 @@ const model::Endpoint* choose_performance(Query& query, const model::Profile& pr
         any_measured = pool.eligible(i) && measured_rtt(*row, profile.endpoints[i]);
       if (any_measured) {
         query.trace.note("latency table covers the client: closeness is round-trip time");
-        return choose_closest(query, profile, pool, "ms",
-                              [row](const model::Endpoint& endpoint) { return measured_rtt(*row, endpoint); });
+        return choose_closest(
+            query, profile, pool, "ms", [row](const model::Endpoint& endpoint) { return measured_rtt(*row, endpoint); },
+            [](double rtt) { return rtt; });
       }
       query.trace.note("latency table measures none of the available endpoints for the client: using distance");
     } else {
@@ -104,14 +110,20 @@ const model::Endpoint* choose_performance(Query& query, const model::Profile& pr
   const auto& coordinates = query.client.info.coordinates;
   if (!coordinates) {
     query.trace.note("the client cannot be placed: every endpoint is equally close");
-    return choose_closest(query, profile, pool, "km",
-                          [](const model::Endpoint&) { return std::optional<double>(); });
+    return choose_closest(
+        query, profile, pool, "km", [](const model::Endpoint&) { return std::optional<double>(); },
+        [](double km) { return km; });
   }
-  return choose_closest(query, profile, pool, "km", [&coordinates](const model::Endpoint& endpoint) {
-    if (!endpoint.location) return std::optional<double>();
-    return std::optional<double>(
-        geo::distance_km(*coordinates, geo::Coordinates{endpoint.location->lat, endpoint.location->lon}));
-  });
+  // Closeness is the squared chord between unit vectors: ordered like great-circle distance,
+  // and free of trigonometry when both positions were worked out at load.
+  const geo::Vector3 client = query.client.info.position ? *query.client.info.position : geo::unit_vector(*coordinates);
+  return choose_closest(
+      query, profile, pool, "km",
+      [&client](const model::Endpoint& endpoint) {
+        if (!endpoint.location) return std::optional<double>();
+        return std::optional<double>(geo::chord_squared(client, position_of(*endpoint.location)));
+      },
+      geo::chord_squared_to_km);
 }
 
 }  // namespace meridian::routing

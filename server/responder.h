@@ -1,11 +1,10 @@
 // Turns one query message into its response: the whole DNS logic, with no sockets, so tests
-// can feed it raw wire bytes.
+// can feed it raw wire bytes. The UDP path does not allocate.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <span>
-#include <vector>
 
 #include "geo/net.h"
 #include "routing/routing.h"
@@ -20,15 +19,18 @@ struct Counters {
   uint64_t truncated = 0;
 };
 
+// Room for the largest response: a TCP message.
+inline constexpr size_t max_response = 65535;
+
 struct Responder {
   const Snapshot& snapshot;
   routing::Random& random;
   Counters& counters;
 
-  // Writes the response into `out` (replacing its content). Returns false when the query
-  // deserves no answer at all (shorter than a header, or itself a response).
-  bool respond(std::span<const uint8_t> packet, const geo::Address& source, bool tcp,
-               std::vector<uint8_t>& out) const;
+  // Writes the response into `out` (max_response bytes suffice) and returns its length, or 0
+  // when the query deserves no answer at all (shorter than a header, or itself a response).
+  size_t respond(std::span<const uint8_t> packet, const geo::Address& source, bool tcp,
+                 std::span<uint8_t> out) const;
 };
 
 }  // namespace meridian::server

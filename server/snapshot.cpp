@@ -11,7 +11,26 @@ Snapshot::Snapshot(std::shared_ptr<const model::Config> config,
     zone_by_origin_.emplace(zone.origin_wire, zones_.back().get());
   }
   for (const auto& profile : config_->profiles) profile_by_name_.emplace(profile.fqdn_wire, &profile);
+  link_target_addresses();
   if (!config_->geo.databases.empty()) geo_ = geo::GeoDb::open(config_->geo.databases);
+}
+
+// NS, MX and SRV answers carry the addresses of the names they point at (RFC 1035 3.3.9,
+// RFC 2782): found once here, in any of our zones, rather than per query.
+void Snapshot::link_target_addresses() {
+  for (auto& zone : zones_) {
+    zone->for_each_rrset([&](RRset& rrset) {
+      if (rrset.type != 2 && rrset.type != 15 && rrset.type != 33) return;
+      for (auto& record : rrset.records) {
+        const auto target = lower_name(std::string_view(record.rdata).substr(record.name_offset));
+        const ZoneIndex* holder = zone_for(target);
+        const Node* node = holder ? holder->node(target) : nullptr;
+        if (!node) continue;
+        for (uint16_t type : {uint16_t(1), uint16_t(28)})
+          if (const RRset* addresses = node->find(type)) record.target_addresses.push_back(addresses);
+      }
+    });
+  }
 }
 
 const ZoneIndex* Snapshot::zone_for(std::string_view lower_name) const {

@@ -31,6 +31,8 @@ class Snapshot {
   const model::Profile* profile_for(std::string_view lower_name) const;
 
  private:
+  void link_target_addresses();
+
   std::shared_ptr<const model::Config> config_;
   std::vector<std::unique_ptr<ZoneIndex>> zones_;
   std::unordered_map<std::string, const ZoneIndex*, NameHash, std::equal_to<>> zone_by_origin_;

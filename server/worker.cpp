@@ -59,7 +59,7 @@ struct Worker::TcpConnection {
 Worker::Worker(unsigned index, const SnapshotStore& store, std::vector<int> udp_fds,
                std::vector<int> tcp_fds)
     : index_(index), store_(store), udp_fds_(std::move(udp_fds)), tcp_fds_(std::move(tcp_fds)),
-      random_(seed_for(index)) {
+      random_(seed_for(index)), response_(max_response) {
   uv_loop_init(&loop_);
   loop_.data = this;
 }
@@ -137,8 +137,9 @@ void Worker::on_datagram(UdpSocket& socket, ssize_t nread, const uv_buf_t* buf, 
   if (nread <= 0 || from == nullptr) return;  // nothing to read, or the end of a recvmmsg batch
   Responder responder{snapshot(), random_, counters_};
   const auto* data = reinterpret_cast<const uint8_t*>(buf->base);
-  if (!responder.respond({data, static_cast<size_t>(nread)}, address_of(from), false, response_)) return;
-  uv_buf_t reply = uv_buf_init(reinterpret_cast<char*>(response_.data()), response_.size());
+  const size_t size = responder.respond({data, static_cast<size_t>(nread)}, address_of(from), false, response_);
+  if (size == 0) return;
+  uv_buf_t reply = uv_buf_init(reinterpret_cast<char*>(response_.data()), size);
   // A full socket buffer drops the answer, as the network would; the client retries.
   if (uv_udp_try_send(&socket.handle, &reply, 1, from) < 0) ++counters_.dropped;
 }
@@ -196,13 +197,14 @@ void Worker::on_tcp_data(TcpConnection& connection, ssize_t nread, const uv_buf_
     Responder responder{snapshot(), random_, counters_};
     std::span<const uint8_t> message(connection.pending.data() + offset + 2, length);
     offset += 2 + length;
-    if (!responder.respond(message, connection.peer, true, response_)) continue;
+    const size_t size = responder.respond(message, connection.peer, true, response_);
+    if (size == 0) continue;
     auto* write = new uv_write_t;
     auto* framed = new std::vector<uint8_t>;
-    framed->reserve(response_.size() + 2);
-    framed->push_back(static_cast<uint8_t>(response_.size() >> 8));
-    framed->push_back(static_cast<uint8_t>(response_.size() & 0xff));
-    framed->insert(framed->end(), response_.begin(), response_.end());
+    framed->reserve(size + 2);
+    framed->push_back(static_cast<uint8_t>(size >> 8));
+    framed->push_back(static_cast<uint8_t>(size & 0xff));
+    framed->insert(framed->end(), response_.begin(), response_.begin() + size);
     write->data = framed;
     uv_buf_t out = uv_buf_init(reinterpret_cast<char*>(framed->data()), framed->size());
     uv_write(write, reinterpret_cast<uv_stream_t*>(&connection.handle), &out, 1, [](uv_write_t* request, int) {

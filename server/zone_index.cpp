@@ -11,23 +11,10 @@ constexpr uint16_t type_ns = 2;
 constexpr uint16_t type_soa = 6;
 constexpr uint16_t type_ds = 43;
 
-RrPtr make_rr(const model::Record& record) {
-  RrPtr rr(ldns_rr_new());
-  ldns_rr_set_owner(rr.get(), ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, record.owner.size(),
-                                                    record.owner.data()));
-  ldns_rr_set_type(rr.get(), static_cast<ldns_rr_type>(record.type));
-  ldns_rr_set_class(rr.get(), static_cast<ldns_rr_class>(record.rrclass));
-  ldns_rr_set_ttl(rr.get(), record.ttl);
-  // ldns reads rdata together with its length, as on the wire.
-  std::string wire;
-  wire.push_back(static_cast<char>(record.rdata.size() >> 8));
-  wire.push_back(static_cast<char>(record.rdata.size() & 0xff));
-  wire += record.rdata;
-  size_t position = 0;
-  if (ldns_wire2rdf(rr.get(), reinterpret_cast<const uint8_t*>(wire.data()), wire.size(),
-                    &position) != LDNS_STATUS_OK)
-    throw std::runtime_error("cannot rebuild a record of type " + std::to_string(record.type));
-  return rr;
+// The SOA's MINIMUM is its rdata's last four bytes (RFC 1035 3.3.13).
+uint32_t soa_minimum(const std::string& rdata) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(rdata.data() + rdata.size() - 4);
+  return uint32_t(bytes[0]) << 24 | uint32_t(bytes[1]) << 16 | uint32_t(bytes[2]) << 8 | bytes[3];
 }
 
 }  // namespace
@@ -43,6 +30,28 @@ std::string_view parent_name(std::string_view name) {
   return name.substr(1 + static_cast<uint8_t>(name[0]));
 }
 
+std::string lower_name(std::string_view name) {
+  std::string result(name);
+  for (auto& c : result)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return result;
+}
+
+int rdata_name_offset(uint16_t type) {
+  switch (type) {
+    case 2:    // NS
+    case 5:    // CNAME
+    case 12:   // PTR
+      return 0;
+    case 15:   // MX: preference, exchange
+      return 2;
+    case 33:   // SRV: priority, weight, port, target
+      return 6;
+    default:
+      return -1;
+  }
+}
+
 const RRset* Node::find(uint16_t type) const {
   for (const auto& rrset : rrsets)
     if (rrset.type == type) return &rrset;
@@ -55,10 +64,10 @@ ZoneIndex::ZoneIndex(const model::Zone& zone) : origin_(zone.origin_wire) {
     auto it = std::find_if(node.rrsets.begin(), node.rrsets.end(),
                            [&](const RRset& rrset) { return rrset.type == record.type; });
     if (it == node.rrsets.end()) {
-      node.rrsets.push_back(RRset{record.type, {}});
+      node.rrsets.push_back(RRset{record.type, record.ttl, {}});
       it = node.rrsets.end() - 1;
     }
-    it->records.push_back(make_rr(record));
+    it->records.push_back(WireRecord{record.rdata, rdata_name_offset(record.type), {}});
   }
   // Every ancestor of a name, up to the apex, exists (as an empty non-terminal if nothing else).
   std::vector<std::string> owners;
@@ -71,9 +80,10 @@ ZoneIndex::ZoneIndex(const model::Zone& zone) : origin_(zone.origin_wire) {
     }
   }
   const auto& apex = nodes_.at(origin_);
-  soa_ = apex.find(type_soa);
-  apex_ns_ = apex.find(type_ns);
-  if (!soa_ || !apex_ns_) throw std::runtime_error("zone without SOA or NS at its apex");
+  const RRset* soa = apex.find(type_soa);
+  if (!soa || !apex.find(type_ns)) throw std::runtime_error("zone without SOA or NS at its apex");
+  negative_soa_ = *soa;
+  negative_soa_.ttl = std::min(soa->ttl, soa_minimum(soa->records.front().rdata));
 }
 
 const Node* ZoneIndex::node(std::string_view lower_name) const {
@@ -84,27 +94,34 @@ const Node* ZoneIndex::node(std::string_view lower_name) const {
 ZoneIndex::Match ZoneIndex::find(std::string_view lower_name, uint16_t qtype) const {
   // Walk down from the apex, one label at a time: a delegation on the way occludes what lies
   // below it, and the deepest existing name is the closest encloser (RFC 4592 3.3.1).
-  const size_t total = label_count(lower_name);
-  const size_t apex_labels = label_count(origin_);
-  std::string_view closest = origin_;
-  const Node* closest_node = node(origin_);
-  for (size_t depth = apex_labels + 1; depth <= total; ++depth) {
-    std::string_view candidate = lower_name;
-    for (size_t i = depth; i < total; ++i) candidate = parent_name(candidate);
-    const Node* found = node(candidate);
+  size_t label_starts[128];
+  size_t labels = 0;
+  for (size_t i = 0; i < lower_name.size() && lower_name[i] != 0 && labels < 128;
+       i += 1 + static_cast<uint8_t>(lower_name[i]))
+    label_starts[labels++] = i;
+  const size_t below_apex = labels - label_count(origin_);
+  const Node* closest = node(origin_);
+  size_t closest_start = lower_name.size() - origin_.size();
+  for (size_t depth = 1; depth <= below_apex; ++depth) {
+    const size_t start = label_starts[below_apex - depth];
+    const Node* found = node(lower_name.substr(start));
     if (!found) break;
-    closest = candidate;
-    closest_node = found;
-    const bool at_qname = depth == total;
-    if (found->find(type_ns) && !(at_qname && qtype == type_ds))
-      return Match{Match::Kind::delegation, found, candidate};
+    closest = found;
+    closest_start = start;
+    const bool at_qname = start == 0;
+    if (found->find(type_ns) && !(at_qname && qtype == type_ds)) return Match{Match::Kind::delegation, found, start};
   }
-  if (closest.size() == lower_name.size()) return Match{Match::Kind::exact, closest_node, {}};
+  if (closest_start == 0) return Match{Match::Kind::exact, closest, 0};
 
-  std::string wildcard("\x01*", 2);
-  wildcard.append(closest);
-  if (const Node* source = node(wildcard)) return Match{Match::Kind::wildcard, source, {}};
-  return Match{Match::Kind::nxdomain, nullptr, {}};
+  // The source of synthesis is "*." prepended to the closest encloser.
+  char wildcard[258];
+  const std::string_view encloser = lower_name.substr(closest_start);
+  wildcard[0] = 1;
+  wildcard[1] = '*';
+  std::copy(encloser.begin(), encloser.end(), wildcard + 2);
+  if (const Node* source = node(std::string_view(wildcard, encloser.size() + 2)))
+    return Match{Match::Kind::wildcard, source, 0};
+  return Match{Match::Kind::nxdomain, nullptr, 0};
 }
 
 }  // namespace meridian::server

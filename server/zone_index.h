@@ -1,5 +1,6 @@
 // One zone's names arranged for authoritative lookups: exact names, empty non-terminals,
-// delegations and wildcards (RFC 1034 4.3.2, RFC 4592).
+// delegations and wildcards (RFC 1034 4.3.2, RFC 4592). Records are kept in wire form, ready
+// to be copied into a response.
 #pragma once
 
 #include <string>
@@ -8,13 +9,22 @@
 #include <vector>
 
 #include "conf/model.h"
-#include "server/ldns_handles.h"
 
 namespace meridian::server {
 
+struct RRset;
+
+struct WireRecord {
+  std::string rdata;     // uncompressed wire form
+  int name_offset = -1;  // where the name inside rdata starts (NS, CNAME, PTR, MX, SRV), else -1
+  // NS, MX, SRV: the A and AAAA RRsets of the name this record points at, where we hold them.
+  std::vector<const RRset*> target_addresses;
+};
+
 struct RRset {
   uint16_t type = 0;
-  std::vector<RrPtr> records;
+  uint32_t ttl = 0;
+  std::vector<WireRecord> records;
 };
 
 struct Node {
@@ -34,27 +44,36 @@ class ZoneIndex {
 
   const std::string& origin() const { return origin_; }  // lower-cased wire form
   const Node* node(std::string_view lower_name) const;
-  const RRset& soa() const { return *soa_; }
-  const RRset& apex_ns() const { return *apex_ns_; }
+  // The SOA as a negative answer carries it: TTL = min(SOA TTL, MINIMUM) (RFC 2308 3).
+  const RRset& negative_soa() const { return negative_soa_; }
 
   // The outcome of looking a name up, before CNAMEs are followed.
   struct Match {
     enum class Kind { exact, wildcard, delegation, nxdomain } kind = Kind::nxdomain;
     const Node* node = nullptr;  // exact/wildcard: the node; delegation: the cut's node
-    std::string_view cut;         // delegation: the cut's name
+    size_t start = 0;            // delegation: where the cut's name starts inside the name
   };
   // `lower_name` must lie inside this zone. A qtype of DS at a cut is the parent's to answer.
   Match find(std::string_view lower_name, uint16_t qtype) const;
 
+  // Calls `visit(RRset&)` for every RRset (the snapshot links additional addresses with it).
+  template <typename Visit>
+  void for_each_rrset(Visit&& visit) {
+    for (auto& [name, node] : nodes_)
+      for (auto& rrset : node.rrsets) visit(rrset);
+  }
+
  private:
   std::string origin_;
   std::unordered_map<std::string, Node, NameHash, std::equal_to<>> nodes_;
-  const RRset* soa_ = nullptr;
-  const RRset* apex_ns_ = nullptr;
+  RRset negative_soa_;
 };
 
 // Wire-name helpers (names are uncompressed label sequences).
 size_t label_count(std::string_view name);
 std::string_view parent_name(std::string_view name);  // "" for the root
+std::string lower_name(std::string_view name);
+// The offset of the domain name inside rdata of `type`, or -1 when it carries none we follow.
+int rdata_name_offset(uint16_t type);
 
 }  // namespace meridian::server

@@ -267,3 +267,14 @@ TEST_CASE("broken and corrupt databases never crash: open fails or lookups answe
     }
   }
 }
+
+TEST_CASE("a lookup never answers from another database's cached record") {
+  const std::string testdata = MERIDIAN_GEO_TESTDATA;
+  auto city = meridian::geo::GeoDb::open({testdata + "/maxmind-test-data/GeoIP2-City-Test.mmdb"});
+  auto country = meridian::geo::GeoDb::open({testdata + "/dbip-country-lite/dbip-country.mmdb"});
+  const auto address = *meridian::geo::Address::parse("214.0.0.1");
+  for (int round = 0; round < 2; ++round) {
+    CHECK(city->lookup(address).country_code() == "SG");  // the test data's Singapore network
+    CHECK(country->lookup(address).country_code() == "US");
+  }
+}

@@ -219,3 +219,16 @@ TEST_CASE("a subdivision name belongs to its own country only") {
   CHECK(subdivision_code("", "Virginia").empty());
   CHECK(subdivision_code("US", "Virginia ").empty());
 }
+
+TEST_CASE("chord distances between unit vectors give the great-circle distance and its order") {
+  using meridian::geo::Coordinates;
+  const Coordinates london{51.5074, -0.1278}, new_york{40.7128, -74.0060}, singapore{1.3521, 103.8198};
+  const auto l = meridian::geo::unit_vector(london), n = meridian::geo::unit_vector(new_york),
+             s = meridian::geo::unit_vector(singapore);
+  CHECK(meridian::geo::chord_squared_to_km(meridian::geo::chord_squared(l, n)) ==
+        doctest::Approx(meridian::geo::distance_km(london, new_york)).epsilon(1e-9));
+  CHECK(meridian::geo::chord_squared_to_km(meridian::geo::chord_squared(l, s)) ==
+        doctest::Approx(meridian::geo::distance_km(london, singapore)).epsilon(1e-9));
+  CHECK(meridian::geo::chord_squared(l, n) < meridian::geo::chord_squared(l, s));
+  CHECK(meridian::geo::chord_squared(l, l) == 0.0);
+}

@@ -1,5 +1,6 @@
 // server::Responder::respond on wire queries: authoritative flags and rcodes, referrals, truncation and counters, with no sockets.
-#include "server/ldns_handles.h"  // first: it includes <stdbool.h> before <ldns/ldns.h>
+#include <stdbool.h>  // first: ldns.h would otherwise #define bool for C++
+#include <ldns/ldns.h>
 
 #include <doctest/doctest.h>
 
@@ -14,6 +15,13 @@
 #include "routing/routing.h"
 #include "server/responder.h"
 #include "server/snapshot.h"
+
+namespace {
+struct PktDeleter {
+  void operator()(ldns_pkt* pkt) const { ldns_pkt_free(pkt); }
+};
+using PktPtr = std::unique_ptr<ldns_pkt, PktDeleter>;
+}  // namespace
 
 using namespace meridian;
 
@@ -58,20 +66,22 @@ struct Fixture {
   }
 
   // Sends `query`; returns the parsed response (null when there is none) and keeps its wire form.
-  server::PktPtr ask(const Bytes& query, bool tcp = false) {
+  PktPtr ask(const Bytes& query, bool tcp = false) {
     const server::Responder responder{*snapshot, random, counters};
-    wire.clear();
-    if (!responder.respond(query, source, tcp, wire)) return nullptr;
+    wire.resize(server::max_response);
+    const size_t size = responder.respond(query, source, tcp, wire);
+    wire.resize(size);
+    if (size == 0) return nullptr;
     ldns_pkt* parsed = nullptr;
     REQUIRE(ldns_wire2pkt(&parsed, wire.data(), wire.size()) == LDNS_STATUS_OK);
-    return server::PktPtr(parsed);
+    return PktPtr(parsed);
   }
 
   Bytes wire;
 };
 
 Bytes query(const char* name, ldns_rr_type type, uint16_t id = 0x4242, uint16_t edns_udp_size = 0) {
-  server::PktPtr pkt(ldns_pkt_query_new(ldns_dname_new_frm_str(name), type, LDNS_RR_CLASS_IN, LDNS_RD));
+  PktPtr pkt(ldns_pkt_query_new(ldns_dname_new_frm_str(name), type, LDNS_RR_CLASS_IN, LDNS_RD));
   REQUIRE(pkt);
   ldns_pkt_set_id(pkt.get(), id);
   if (edns_udp_size) ldns_pkt_set_edns_udp_size(pkt.get(), edns_udp_size);
@@ -225,8 +235,8 @@ TEST_CASE("a 5-byte packet gets no response and is counted as dropped") {
   Fixture fixture;
   const Bytes packet{0x12, 0x34, 0x01, 0x00, 0x00};
   const server::Responder responder{*fixture.snapshot, fixture.random, fixture.counters};
-  std::vector<uint8_t> out;
-  CHECK_FALSE(responder.respond(packet, fixture.source, false, out));
+  std::vector<uint8_t> out(server::max_response);
+  CHECK(responder.respond(packet, fixture.source, false, out) == 0);
   CHECK(fixture.counters.dropped == 1);
   for (auto count : fixture.counters.responses_by_rcode) CHECK(count == 0);
 }
