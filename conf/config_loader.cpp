@@ -54,14 +54,14 @@ class Loader {
   std::shared_ptr<const model::Config> load(const YAML::Node& root) {
     if (!root.IsDefined() || root.IsNull())
       throw ConfigError(reader_.file(), 0, "the config is empty");
-    reader_.check_keys(root, {"server", "geo", "resolver", "zones", "profiles"}, "the config");
-    read_server(root["server"]);
-    if (auto n = root["geo"]) read_geo(n);
-    if (auto n = root["resolver"]) read_resolver(n);
-    auto zones = root["zones"];
+    const auto f = reader_.check_keys(root, {"server", "geo", "resolver", "zones", "profiles"}, "the config");
+    read_server(f["server"]);
+    if (const auto& n = f["geo"]) read_geo(n);
+    if (const auto& n = f["resolver"]) read_resolver(n);
+    auto zones = f["zones"];
     if (!zones) reader_.fail(root, "the config has no zones: list at least one");
     read_zones(zones);
-    if (auto n = root["profiles"]) read_profiles(n);
+    if (const auto& n = f["profiles"]) read_profiles(n);
     validate_profiles(config_);
     return std::make_shared<const model::Config>(std::move(config_));
   }
@@ -70,21 +70,21 @@ class Loader {
   void read_server(const YAML::Node& node) {
     auto& server = config_.server;
     if (node) {
-      reader_.check_keys(node, {"listen", "workers", "control", "nsid", "udp_payload",
+      const auto f = reader_.check_keys(node, {"listen", "workers", "control", "nsid", "udp_payload",
                                 "tcp_idle_timeout"}, "server");
-      if (auto n = node["listen"]) {
+      if (const auto& n = f["listen"]) {
         reader_.require_sequence(n, "server listen");
         for (const auto& entry : n) server.listen.push_back(reader_.socket_address(entry, "listen address"));
       }
-      if (auto n = node["workers"]) server.workers = reader_.integer(n, "server workers", 1, 256);
-      if (auto n = node["control"]) server.control = reader_.socket_address(n, "control address");
-      if (auto n = node["nsid"]) {
+      if (const auto& n = f["workers"]) server.workers = reader_.integer(n, "server workers", 1, 256);
+      if (const auto& n = f["control"]) server.control = reader_.socket_address(n, "control address");
+      if (const auto& n = f["nsid"]) {
         server.nsid = reader_.string(n, "server nsid");
         if (server.nsid.empty() || server.nsid.size() > 255) reader_.fail(n, "nsid must be 1..255 bytes");
       }
-      if (auto n = node["udp_payload"])
+      if (const auto& n = f["udp_payload"])
         server.udp_payload = reader_.integer(n, "udp_payload", 512, 4096);
-      if (auto n = node["tcp_idle_timeout"]) {
+      if (const auto& n = f["tcp_idle_timeout"]) {
         server.tcp_idle_timeout = reader_.duration(n, "tcp_idle_timeout");
         if (server.tcp_idle_timeout.count() == 0) reader_.fail(n, "tcp_idle_timeout must be above zero");
       }
@@ -96,20 +96,20 @@ class Loader {
   }
 
   void read_geo(const YAML::Node& node) {
-    reader_.check_keys(node, {"databases", "latency_table"}, "geo");
-    if (auto n = node["databases"]) {
+    const auto f = reader_.check_keys(node, {"databases", "latency_table"}, "geo");
+    if (const auto& n = f["databases"]) {
       reader_.require_sequence(n, "geo databases");
       for (const auto& entry : n) config_.geo.databases.push_back(reader_.path(entry, "geo database"));
     }
-    if (auto n = node["latency_table"]) {
+    if (const auto& n = f["latency_table"]) {
       config_.geo.latency_table = reader_.path(n, "latency_table");
       config_.geo.latency = read_latency_table(config_.geo.latency_table);
     }
   }
 
   void read_resolver(const YAML::Node& node) {
-    reader_.check_keys(node, {"servers"}, "resolver");
-    if (auto n = node["servers"]) {
+    const auto f = reader_.check_keys(node, {"servers"}, "resolver");
+    if (const auto& n = f["servers"]) {
       reader_.require_sequence(n, "resolver servers");
       for (const auto& entry : n)
         config_.resolver.servers.push_back(reader_.socket_address(entry, "resolver server"));
@@ -120,16 +120,16 @@ class Loader {
     reader_.require_sequence(node, "zones");
     std::set<model::WireName> origins;
     for (const auto& entry : node) {
-      reader_.check_keys(entry, {"origin", "file"}, "a zone");
+      const auto f = reader_.check_keys(entry, {"origin", "file"}, "a zone");
       model::Zone zone;
       zone.line = YamlReader::line_of(entry);
-      if (!entry["origin"]) reader_.fail(entry, "a zone needs an origin");
-      if (!entry["file"]) reader_.fail(entry, "a zone needs a file");
-      zone.origin = strip_final_dot(reader_.string(entry["origin"], "zone origin"));
-      zone.origin_wire = wire_name(reader_, entry["origin"], zone.origin.empty() ? "." : zone.origin);
+      if (!f["origin"]) reader_.fail(entry, "a zone needs an origin");
+      if (!f["file"]) reader_.fail(entry, "a zone needs a file");
+      zone.origin = strip_final_dot(reader_.string(f["origin"], "zone origin"));
+      zone.origin_wire = wire_name(reader_, f["origin"], zone.origin.empty() ? "." : zone.origin);
       if (!origins.insert(zone.origin_wire).second)
-        reader_.fail(entry["origin"], fmt::format("zone {} is listed twice", zone.origin));
-      zone.file = reader_.path(entry["file"], "zone file");
+        reader_.fail(f["origin"], fmt::format("zone {} is listed twice", zone.origin));
+      zone.file = reader_.path(f["file"], "zone file");
       read_zone_file(zone, reader_.file());
       config_.zones.push_back(std::move(zone));
     }
@@ -148,42 +148,42 @@ class Loader {
   }
 
   model::Profile read_profile(const YAML::Node& node) {
-    reader_.check_keys(node, {"name", "fqdn", "method", "ttl", "max_return", "enabled",
+    const auto f = reader_.check_keys(node, {"name", "fqdn", "method", "ttl", "max_return", "enabled",
                               "geo_fallback", "affinity", "monitor", "endpoints"},
                        "a profile");
     model::Profile profile;
     profile.line = YamlReader::line_of(node);
     for (const char* key : {"name", "fqdn", "method", "endpoints"})
-      if (!node[key]) reader_.fail(node, fmt::format("a profile needs \"{}\"", key));
-    profile.name = reader_.string(node["name"], "profile name");
-    if (profile.name.empty()) reader_.fail(node["name"], "profile name is empty");
-    profile.fqdn = strip_final_dot(reader_.string(node["fqdn"], "profile fqdn"));
-    profile.fqdn_wire = wire_name(reader_, node["fqdn"], profile.fqdn);
-    profile.method = read_method(node["method"]);
-    if (auto n = node["ttl"]) profile.ttl = reader_.integer(n, "ttl", 0, 2147483647);
-    if (auto n = node["max_return"]) {
+      if (!f[key]) reader_.fail(node, fmt::format("a profile needs \"{}\"", key));
+    profile.name = reader_.string(f["name"], "profile name");
+    if (profile.name.empty()) reader_.fail(f["name"], "profile name is empty");
+    profile.fqdn = strip_final_dot(reader_.string(f["fqdn"], "profile fqdn"));
+    profile.fqdn_wire = wire_name(reader_, f["fqdn"], profile.fqdn);
+    profile.method = read_method(f["method"]);
+    if (const auto& n = f["ttl"]) profile.ttl = reader_.integer(n, "ttl", 0, 2147483647);
+    if (const auto& n = f["max_return"]) {
       if (profile.method != model::Method::multivalue)
         reader_.fail(n, "max_return applies to the multivalue method only");
       profile.max_return = reader_.integer(n, "max_return", 1, 10);
     }
-    if (auto n = node["enabled"]) profile.enabled = reader_.boolean(n, "enabled");
-    if (auto n = node["geo_fallback"]) {
+    if (const auto& n = f["enabled"]) profile.enabled = reader_.boolean(n, "enabled");
+    if (const auto& n = f["geo_fallback"]) {
       const auto text = reader_.string(n, "geo_fallback");
       if (text == "hierarchy") profile.geo_fallback = model::GeoFallback::hierarchy;
       else if (text == "none") profile.geo_fallback = model::GeoFallback::none;
       else reader_.fail(n, "geo_fallback must be none or hierarchy");
     }
-    if (auto n = node["affinity"]) {
+    if (const auto& n = f["affinity"]) {
       const auto text = reader_.string(n, "affinity");
       if (text == "client_subnet") profile.affinity = model::Affinity::client_subnet;
       else if (text == "none") profile.affinity = model::Affinity::none;
       else reader_.fail(n, "affinity must be none or client_subnet");
     }
     MonitorSettings monitor;
-    if (auto n = node["monitor"]) monitor = read_monitor(reader_, n);
+    if (const auto& n = f["monitor"]) monitor = read_monitor(reader_, n);
     profile.monitor = resolve_monitor(reader_, monitor);
 
-    auto endpoints = node["endpoints"];
+    auto endpoints = f["endpoints"];
     reader_.require_sequence(endpoints, "endpoints");
     if (endpoints.size() == 0) reader_.fail(endpoints, "a profile needs at least one endpoint");
     std::set<std::string> names;
@@ -208,19 +208,19 @@ class Loader {
   }
 
   model::Endpoint read_endpoint(const YAML::Node& node, const MonitorSettings& profile_monitor) {
-    reader_.check_keys(node, {"name", "target", "profile", "flatten", "location", "priority",
+    const auto f = reader_.check_keys(node, {"name", "target", "profile", "flatten", "location", "priority",
                               "weight", "geo", "subnets", "enabled", "always_serve", "monitor",
                               "min_child_endpoints", "min_child_endpoints_ipv4",
                               "min_child_endpoints_ipv6"},
                        "an endpoint");
     model::Endpoint endpoint;
     endpoint.line = YamlReader::line_of(node);
-    if (!node["name"]) reader_.fail(node, "an endpoint needs a name");
-    endpoint.name = reader_.string(node["name"], "endpoint name");
-    if (endpoint.name.empty()) reader_.fail(node["name"], "endpoint name is empty");
+    if (!f["name"]) reader_.fail(node, "an endpoint needs a name");
+    endpoint.name = reader_.string(f["name"], "endpoint name");
+    if (endpoint.name.empty()) reader_.fail(f["name"], "endpoint name is empty");
 
-    const auto target = node["target"];
-    const auto child = node["profile"];
+    const auto target = f["target"];
+    const auto child = f["profile"];
     if (target && child) reader_.fail(node, "an endpoint has either a target or a profile, not both");
     if (!target && !child) reader_.fail(node, "an endpoint needs a target or a (child) profile");
     if (target) {
@@ -237,18 +237,18 @@ class Loader {
       endpoint.kind = model::TargetKind::nested;
       endpoint.child = reader_.string(child, "child profile");
     }
-    if (auto n = node["flatten"]) {
+    if (const auto& n = f["flatten"]) {
       endpoint.flatten = reader_.boolean(n, "flatten");
       if (endpoint.kind != model::TargetKind::fqdn) reader_.fail(n, "flatten applies to FQDN targets only");
     }
-    if (auto n = node["location"]) endpoint.location = read_location(n);
-    if (auto n = node["priority"]) endpoint.priority = reader_.integer(n, "priority", 1, 1000);
-    if (auto n = node["weight"]) endpoint.weight = reader_.integer(n, "weight", 1, 1000);
-    if (auto n = node["geo"]) {
+    if (const auto& n = f["location"]) endpoint.location = read_location(n);
+    if (const auto& n = f["priority"]) endpoint.priority = reader_.integer(n, "priority", 1, 1000);
+    if (const auto& n = f["weight"]) endpoint.weight = reader_.integer(n, "weight", 1, 1000);
+    if (const auto& n = f["geo"]) {
       reader_.require_sequence(n, "geo");
       for (const auto& code : n) endpoint.geo_codes.push_back(upper(reader_.string(code, "geo code")));
     }
-    if (auto n = node["subnets"]) {
+    if (const auto& n = f["subnets"]) {
       reader_.require_sequence(n, "subnets");
       for (const auto& entry : n) {
         const auto text = reader_.string(entry, "subnet");
@@ -258,26 +258,26 @@ class Loader {
         endpoint.subnets.push_back(*cidr);
       }
     }
-    if (auto n = node["enabled"]) endpoint.enabled = reader_.boolean(n, "enabled");
-    if (auto n = node["always_serve"]) endpoint.always_serve = reader_.boolean(n, "always_serve");
+    if (const auto& n = f["enabled"]) endpoint.enabled = reader_.boolean(n, "enabled");
+    if (const auto& n = f["always_serve"]) endpoint.always_serve = reader_.boolean(n, "always_serve");
     auto nested_only = [&](const char* key) {
       if (endpoint.kind != model::TargetKind::nested)
-        reader_.fail(node[key], fmt::format("{} applies to nested (profile) endpoints only", key));
+        reader_.fail(f[key], fmt::format("{} applies to nested (profile) endpoints only", key));
     };
-    if (auto n = node["min_child_endpoints"]) {
+    if (const auto& n = f["min_child_endpoints"]) {
       nested_only("min_child_endpoints");
       endpoint.min_child_endpoints = reader_.integer(n, "min_child_endpoints", 1, 1000);
     }
-    if (auto n = node["min_child_endpoints_ipv4"]) {
+    if (const auto& n = f["min_child_endpoints_ipv4"]) {
       nested_only("min_child_endpoints_ipv4");
       endpoint.min_child_endpoints_ipv4 = reader_.integer(n, "min_child_endpoints_ipv4", 0, 1000);
     }
-    if (auto n = node["min_child_endpoints_ipv6"]) {
+    if (const auto& n = f["min_child_endpoints_ipv6"]) {
       nested_only("min_child_endpoints_ipv6");
       endpoint.min_child_endpoints_ipv6 = reader_.integer(n, "min_child_endpoints_ipv6", 0, 1000);
     }
     MonitorSettings monitor = profile_monitor;
-    if (auto n = node["monitor"]) monitor = profile_monitor.merged_with(read_monitor(reader_, n));
+    if (const auto& n = f["monitor"]) monitor = profile_monitor.merged_with(read_monitor(reader_, n));
     endpoint.monitor = resolve_monitor(reader_, monitor);
     return endpoint;
   }
@@ -296,12 +296,12 @@ class Loader {
       location.position = geo::unit_vector(*coordinates);
       return location;
     }
-    reader_.check_keys(node, {"lat", "lon"}, "location");
-    if (!node["lat"] || !node["lon"]) reader_.fail(node, "a location needs lat and lon");
-    location.lat = reader_.real(node["lat"], "lat");
-    location.lon = reader_.real(node["lon"], "lon");
-    if (location.lat < -90 || location.lat > 90) reader_.fail(node["lat"], "lat must be within -90..90");
-    if (location.lon < -180 || location.lon > 180) reader_.fail(node["lon"], "lon must be within -180..180");
+    const auto f = reader_.check_keys(node, {"lat", "lon"}, "location");
+    if (!f["lat"] || !f["lon"]) reader_.fail(node, "a location needs lat and lon");
+    location.lat = reader_.real(f["lat"], "lat");
+    location.lon = reader_.real(f["lon"], "lon");
+    if (location.lat < -90 || location.lat > 90) reader_.fail(f["lat"], "lat must be within -90..90");
+    if (location.lon < -180 || location.lon > 180) reader_.fail(f["lon"], "lon must be within -180..180");
     location.position = geo::unit_vector(geo::Coordinates{location.lat, location.lon});
     return location;
   }

@@ -53,13 +53,13 @@ MonitorSettings MonitorSettings::merged_with(const MonitorSettings& over) const 
 }
 
 MonitorSettings read_monitor(const YamlReader& reader, const YAML::Node& node) {
-  reader.check_keys(node,
+  const auto f = reader.check_keys(node,
                     {"protocol", "port", "path", "headers", "interval", "timeout",
                      "tolerated_failures", "healthy_threshold", "expected_status", "tls_verify"},
                     "monitor");
   MonitorSettings settings;
   settings.line = YamlReader::line_of(node);
-  if (auto n = node["protocol"]) {
+  if (const auto& n = f["protocol"]) {
     const auto text = reader.string(n, "monitor protocol");
     if (text == "http") settings.protocol = model::MonitorProtocol::http;
     else if (text == "https") settings.protocol = model::MonitorProtocol::https;
@@ -67,38 +67,38 @@ MonitorSettings read_monitor(const YamlReader& reader, const YAML::Node& node) {
     else if (text == "none") settings.protocol = model::MonitorProtocol::none;
     else reader.fail(n, fmt::format("monitor protocol \"{}\" is not http, https, tcp or none", text));
   }
-  if (auto n = node["port"]) settings.port = reader.integer(n, "monitor port", 1, 65535);
-  if (auto n = node["path"]) {
+  if (const auto& n = f["port"]) settings.port = reader.integer(n, "monitor port", 1, 65535);
+  if (const auto& n = f["path"]) {
     settings.path = reader.string(n, "monitor path");
     if (!settings.path->starts_with('/')) reader.fail(n, "monitor path must start with /");
   }
-  if (auto n = node["headers"]) {
+  if (const auto& n = f["headers"]) {
     reader.require_map(n, "monitor headers");
     settings.headers.emplace();
     for (const auto& entry : n)
       settings.headers->emplace_back(reader.string(entry.first, "header name"),
                                      reader.string(entry.second, "header value"));
   }
-  if (auto n = node["interval"]) {
+  if (const auto& n = f["interval"]) {
     settings.interval = reader.duration(n, "monitor interval");
     if (*settings.interval < std::chrono::milliseconds(50))
       reader.fail(n, "monitor interval must be at least 50ms");
   }
-  if (auto n = node["timeout"]) {
+  if (const auto& n = f["timeout"]) {
     settings.timeout = reader.duration(n, "monitor timeout");
     if (settings.timeout->count() == 0) reader.fail(n, "monitor timeout must be above zero");
   }
-  if (auto n = node["tolerated_failures"])
+  if (const auto& n = f["tolerated_failures"])
     settings.tolerated_failures = reader.integer(n, "tolerated_failures", 0, 9);
-  if (auto n = node["healthy_threshold"])
+  if (const auto& n = f["healthy_threshold"])
     settings.healthy_threshold = reader.integer(n, "healthy_threshold", 1, 10);
-  if (auto n = node["expected_status"]) {
+  if (const auto& n = f["expected_status"]) {
     reader.require_sequence(n, "expected_status");
     if (n.size() == 0) reader.fail(n, "expected_status is empty");
     settings.expected_status.emplace();
     for (const auto& entry : n) settings.expected_status->push_back(read_status_range(reader, entry));
   }
-  if (auto n = node["tls_verify"]) settings.tls_verify = reader.boolean(n, "tls_verify");
+  if (const auto& n = f["tls_verify"]) settings.tls_verify = reader.boolean(n, "tls_verify");
   return settings;
 }
 

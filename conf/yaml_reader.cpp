@@ -19,26 +19,34 @@ void YamlReader::require_map(const YAML::Node& node, std::string_view what) cons
   if (!node.IsMap()) fail(node, fmt::format("{} must be a mapping", what));
 }
 
-void YamlReader::check_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
-                            std::string_view what) const {
+const YAML::Node& Fields::operator[](std::string_view key) const {
+  static const YAML::Node undefined(YAML::NodeType::Undefined);
+  for (const auto& [name, value] : entries_)
+    if (name == key) return value;
+  return undefined;
+}
+
+Fields YamlReader::check_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
+                              std::string_view what) const {
   require_map(map, what);
-  std::vector<std::string> seen;
+  Fields fields;
   for (const auto& entry : map) {
-    const auto key = entry.first.as<std::string>();
-    // yaml-cpp keeps one of two equal keys silently; a repeated key is almost always a mistake.
-    if (std::find(seen.begin(), seen.end(), key) != seen.end())
-      fail(entry.first, fmt::format("key \"{}\" appears twice in {}", key, what));
-    seen.push_back(key);
-    // yaml-cpp marks an empty value at the next token, often the next line: blame the key.
-    if (entry.second.IsNull()) fail(entry.first, fmt::format("key \"{}\" in {} has no value", key, what));
-    bool known = false;
-    for (auto name : allowed) known = known || name == key;
+    const auto& key = entry.first.Scalar();
+    const std::string_view* known = nullptr;
+    for (const auto& name : allowed)
+      if (name == key) known = &name;
     if (!known) {
       std::string list;
       for (auto name : allowed) list += (list.empty() ? "" : ", ") + std::string(name);
       fail(entry.first, fmt::format("unknown key \"{}\" in {} (expected one of: {})", key, what, list));
     }
+    // yaml-cpp keeps one of two equal keys silently; a repeated key is almost always a mistake.
+    if (fields[*known]) fail(entry.first, fmt::format("key \"{}\" appears twice in {}", key, what));
+    // yaml-cpp marks an empty value at the next token, often the next line: blame the key.
+    if (entry.second.IsNull()) fail(entry.first, fmt::format("key \"{}\" in {} has no value", key, what));
+    fields.entries_.emplace_back(*known, entry.second);
   }
+  return fields;
 }
 
 void YamlReader::require_sequence(const YAML::Node& node, std::string_view what) const {

@@ -6,11 +6,25 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "conf/config.h"
 #include "conf/model.h"
 
 namespace meridian::conf {
+
+// A mapping's values by key, gathered in one pass: yaml-cpp's node["key"] walks the whole map
+// and builds temporaries each time, which dominated loading configs with thousands of profiles.
+class Fields {
+ public:
+  // An undefined node (false in a condition) when the key is absent.
+  const YAML::Node& operator[](std::string_view key) const;
+
+ private:
+  friend class YamlReader;
+  std::vector<std::pair<std::string_view, YAML::Node>> entries_;
+};
 
 class YamlReader {
  public:
@@ -21,10 +35,12 @@ class YamlReader {
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& reason) const;
 
-  // Rejects any key of `map` not in `allowed` (typos must not be ignored silently).
   void require_map(const YAML::Node& node, std::string_view what) const;
-  void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
-                  std::string_view what) const;
+  // Rejects any key of `map` not in `allowed` (typos must not be ignored silently), repeated
+  // keys and keys without a value; returns the values. `allowed` must outlive the result
+  // (string literals do).
+  Fields check_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
+                    std::string_view what) const;
   void require_sequence(const YAML::Node& node, std::string_view what) const;
 
   std::string string(const YAML::Node& node, std::string_view what) const;
