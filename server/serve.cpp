@@ -50,6 +50,12 @@ int serve(const ServeOptions& options) {
       settings.listen.push_back(*address);
     }
   }
+  // The control API and /metrics come with the operations work; say so rather than pretend.
+  const std::string control = !options.control.empty() ? options.control
+                              : settings.control      ? settings.control->to_string()
+                                                      : std::string();
+  if (!control.empty())
+    spdlog::warn("server: the control API is not implemented yet; not listening on control={}", control);
   const unsigned workers = settings.workers ? settings.workers : std::max(1u, std::thread::hardware_concurrency());
 
   SnapshotStore store;
