@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
@@ -239,7 +240,12 @@ class Validator {
     return false;
   }
 
+  // A profile answers A and AAAA at its name (and CNAME, for FQDN targets). Other static data
+  // may share the name, so a profile can sit at a zone apex beside SOA and NS (with flatten).
   void check_names() {
+    std::unordered_map<std::string_view, std::vector<uint16_t>> static_types;
+    for (const auto& zone : config_.zones)
+      for (const auto& record : zone.records) static_types[record.owner].push_back(record.type);
     std::map<std::string_view, const model::Profile*> owner;
     for (const auto& profile : config_.profiles) {
       const model::Zone* home = nullptr;
@@ -251,13 +257,31 @@ class Validator {
       if (!inserted)
         fail(profile.line, profile,
              fmt::format("fqdn {} is already the name of profile {}", profile.fqdn, it->second->name));
-      for (const auto& zone : config_.zones)
-        for (const auto& record : zone.records)
-          if (record.owner == profile.fqdn_wire)
-            fail(profile.line, profile,
-                 fmt::format("{} also has records in zone {} (a profile owns its name: remove them)",
-                             profile.fqdn, zone.origin.empty() ? "." : zone.origin));
+      const auto types = static_types.find(profile.fqdn_wire);
+      if (types == static_types.end()) continue;
+      const std::string zone_name = home->origin.empty() ? "." : home->origin;
+      for (uint16_t type : types->second)
+        if (type == 1 || type == 28 || type == 5)
+          fail(profile.line, profile,
+               fmt::format("{} also has static {} records in zone {} (the profile answers those: remove them)",
+                           profile.fqdn, type == 1 ? "A" : type == 28 ? "AAAA" : "CNAME", zone_name));
+      if (const model::Endpoint* endpoint = cname_endpoint(profile, 0))
+        fail(endpoint->line, profile,
+             fmt::format("endpoint {} would answer a CNAME at {}, which holds other records in zone {} "
+                         "(set flatten: true)",
+                         endpoint->name, profile.fqdn, zone_name));
     }
+  }
+
+  // An FQDN endpoint without flatten that the profile may answer with, through nesting too.
+  const model::Endpoint* cname_endpoint(const model::Profile& profile, unsigned depth) const {
+    if (depth > 10) return nullptr;  // nesting depth is checked elsewhere
+    for (const auto& endpoint : profile.endpoints) {
+      if (endpoint.kind == model::TargetKind::fqdn && !endpoint.flatten) return &endpoint;
+      if (endpoint.kind == model::TargetKind::nested && endpoint.child_index < config_.profiles.size())
+        if (const auto* found = cname_endpoint(config_.profiles[endpoint.child_index], depth + 1)) return found;
+    }
+    return nullptr;
   }
 
   static constexpr size_t unvisited = ~size_t{0};

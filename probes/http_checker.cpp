@@ -67,8 +67,9 @@ HttpChecker::~HttpChecker() {
   sockets_.clear();
 }
 
-void HttpChecker::check(const geo::Address& address, const model::Monitor& monitor, Callback done) {
-  HttpRequest request = build_http_request(address, monitor);
+void HttpChecker::check(const geo::Address& address, const model::Monitor& monitor, Callback done,
+                        std::string_view fqdn) {
+  HttpRequest request = build_http_request(address, monitor, fqdn);
   auto transfer = std::make_unique<Transfer>();
   transfer->easy.reset(curl_easy_init());
   transfer->monitor = monitor;

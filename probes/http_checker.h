@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <unordered_map>
 
 #include "conf/model.h"
@@ -31,9 +32,10 @@ class HttpChecker {
   HttpChecker(const HttpChecker&) = delete;
   HttpChecker& operator=(const HttpChecker&) = delete;
 
-  // One GET of monitor.path at address:monitor.port. `done` runs once on the loop thread; only
-  // when curl refuses the transfer outright does it run before check() returns.
-  void check(const geo::Address& address, const model::Monitor& monitor, Callback done);
+  // One GET of monitor.path at address:monitor.port (asking for `fqdn` when given, see
+  // http_request.h). `done` runs once on the loop thread; only when curl refuses the transfer
+  // outright does it run before check() returns.
+  void check(const geo::Address& address, const model::Monitor& monitor, Callback done, std::string_view fqdn = {});
   size_t in_flight() const { return transfers_.size(); }
 
  private:

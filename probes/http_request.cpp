@@ -61,7 +61,7 @@ std::optional<std::string> host_of_header(std::string_view value) {
   return std::string(host);
 }
 
-HttpRequest build_http_request(const geo::Address& address, const model::Monitor& monitor) {
+HttpRequest build_http_request(const geo::Address& address, const model::Monitor& monitor, std::string_view fqdn) {
   HttpRequest request;
   std::optional<std::string> named_host;
   for (const auto& [name, value] : monitor.headers) {
@@ -70,6 +70,7 @@ HttpRequest build_http_request(const geo::Address& address, const model::Monitor
     // "Name;" is curl's spelling of a header sent with an empty value.
     request.headers.push_back(value.empty() ? name + ";" : name + ": " + value);
   }
+  if (!named_host && !fqdn.empty()) named_host = host_of_header(fqdn);
   std::string port = std::to_string(monitor.port);
   std::string address_host = url_host(address);
   const char* scheme = monitor.protocol == model::MonitorProtocol::https ? "https://" : "http://";

@@ -1,9 +1,11 @@
 // What an HTTP(S) probe asks for: URL, connection pinning and header lines, built from an
 // endpoint's address and monitor without touching curl (so it is unit-tested on its own).
 //
-// No name is ever resolved: the URL's host is the endpoint's address, or, when a Host header
-// is configured, that header's host name (so TLS sends it as SNI and verifies the certificate
-// against it), with the connection pinned to the endpoint's address by CURLOPT_CONNECT_TO.
+// No name is ever resolved here: the URL's host is the endpoint's address, or a host name with
+// the connection pinned to the address by CURLOPT_CONNECT_TO. The host name is that of a
+// configured Host header, else the endpoint's FQDN (for FQDN targets, probed at a resolved
+// address): curl sends it as Host, TLS as SNI, and verification checks the certificate
+// against it.
 #pragma once
 
 #include <optional>
@@ -29,6 +31,8 @@ std::string url_host(const geo::Address& address);
 // is a plain host name or a bracketed IPv6 address that is safe to put in a URL.
 std::optional<std::string> host_of_header(std::string_view value);
 
-HttpRequest build_http_request(const geo::Address& address, const model::Monitor& monitor);
+// `fqdn`: the endpoint's FQDN target, empty for address targets.
+HttpRequest build_http_request(const geo::Address& address, const model::Monitor& monitor,
+                               std::string_view fqdn = {});
 
 }  // namespace meridian::probes

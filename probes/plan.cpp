@@ -30,13 +30,16 @@ void decide(const model::Config& config, const model::Profile& profile, const mo
     if (!any_enabled) return fixed(Status::Stopped, "child profile has no enabled endpoint");
     return fixed(Status::NotMonitored, "nested: follows its child");
   }
+  const bool fqdn = endpoint.kind == model::TargetKind::fqdn;
+  // Flattened answers need the addresses whether or not the endpoint is monitored.
+  plan.resolve = fqdn && endpoint.flatten;
   if (endpoint.always_serve) return fixed(Status::NotMonitored, "always_serve");
   if (endpoint.monitor.protocol == model::MonitorProtocol::none)
     return fixed(Status::NotMonitored, "monitor protocol none");
-  if (endpoint.kind == model::TargetKind::fqdn) return fixed(Status::CheckingEndpoint, "awaiting resolver");
   plan.probed = true;
+  plan.resolve = fqdn;
   plan.initial = Status::CheckingEndpoint;
-  plan.reason.clear();
+  plan.reason = fqdn ? "awaiting resolver" : "";
 }
 
 }  // namespace

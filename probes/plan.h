@@ -15,8 +15,9 @@ struct EndpointPlan {
   std::string profile;        // (profile, endpoint) names: the key for logs and a future reload
   std::string endpoint;
   bool probed = false;
+  bool resolve = false;  // an FQDN target that resolver/ keeps resolved (probed, or flattened)
   model::Status initial = model::Status::CheckingEndpoint;
-  std::string reason;  // why it is not probed; empty when it is
+  std::string reason;  // why it is not probed, or "awaiting resolver"; empty otherwise
 };
 
 // One plan per endpoint, indexed by EndpointId. First matching rule wins:
@@ -26,8 +27,10 @@ struct EndpointPlan {
 //   nested otherwise                                   -> NotMonitored  "nested: follows its child"
 //   always_serve                                       -> NotMonitored  "always_serve"
 //   monitor protocol none                              -> NotMonitored  "monitor protocol none"
-//   FQDN target                                        -> CheckingEndpoint "awaiting resolver"
+//   FQDN target                                        -> probed, CheckingEndpoint "awaiting resolver"
 //   otherwise: probed, starting CheckingEndpoint.
+// An FQDN target is resolved (`resolve`) when it is probed, or when it is flattened and its
+// endpoint can be served (enabled, in an enabled profile): always_serve and monitor none too.
 // Throws std::invalid_argument when an endpoint id is not below config.endpoint_count.
 std::vector<EndpointPlan> plan_endpoints(const model::Config& config);
 

@@ -1,11 +1,17 @@
 // Drives the verdicts in real time: timers start checks, results feed verdicts, changes are
-// published (health table, then report, then generation) and logged once.
+// published (health table, then report, then generation) and logged once; resolver answers
+// move FQDN endpoints' probes to their addresses.
 #include "probes/probe_loop.h"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
+#include <string>
+
 #include "probes/schedule.h"
 #include "probes/summary.h"
+#include "probes/target.h"
 
 namespace meridian::probes {
 
@@ -16,9 +22,13 @@ struct ProbeLoop::Slot {
   Verdict verdict;
   UvPtr<uv_timer_t> timer;
   bool in_flight = false;
+  std::optional<geo::Address> address;  // where probes go: empty while an FQDN awaits its first answer
+  std::string fqdn;                     // FQDN targets: the name HTTP(S) probes ask for
+  std::string resolve_failure;          // why the last lookup failed, while there is no answer
 };
 
-EndpointReport make_report(const EndpointPlan& plan, const Verdict* verdict, Timestamp started) {
+EndpointReport make_report(const EndpointPlan& plan, const Verdict* verdict, Timestamp started,
+                           std::span<const geo::Address> resolved) {
   EndpointReport report;
   report.profile = plan.profile;
   report.endpoint = plan.endpoint;
@@ -26,7 +36,11 @@ EndpointReport make_report(const EndpointPlan& plan, const Verdict* verdict, Tim
   report.status = plan.initial;
   report.reason = plan.reason;
   report.last_change = started;
-  if (verdict == nullptr) return report;
+  report.resolved.assign(resolved.begin(), resolved.end());
+  if (verdict == nullptr || verdict->results() == 0) {
+    if (plan.probed && plan.resolve && !resolved.empty()) report.reason = "awaiting first probe";
+    return report;
+  }
   report.status = verdict->status();
   report.reason = verdict->last_reason();
   report.last_ok = verdict->last_ok();
@@ -40,13 +54,17 @@ EndpointReport make_report(const EndpointPlan& plan, const Verdict* verdict, Tim
 }
 
 ProbeLoop::ProbeLoop(std::shared_ptr<const model::Config> config, const std::vector<EndpointPlan>& plans,
-                     HealthTable& health, ReportBoard& board, Timestamp started)
+                     HealthTable& health, ReportBoard& board, std::shared_ptr<resolver::ResolvedTable> resolved,
+                     Timestamp started)
     : config_(std::move(config)),
       plans_(plans),
       health_(health),
       board_(board),
+      resolved_table_(std::move(resolved)),
       started_(started),
       unsettled_(config_->profiles.size(), 0),
+      slot_of_(plans.size(), nullptr),
+      resolved_(plans.size()),
       loop_(make_loop()) {
   stop_signal_ = make_async(
       loop_.get(), [](uv_async_t* async) { static_cast<ProbeLoop*>(async->data)->shutdown(); }, this);
@@ -57,21 +75,49 @@ ProbeLoop::ProbeLoop(std::shared_ptr<const model::Config> config, const std::vec
     const auto& endpoint = config_->profiles[plan.profile_index].endpoints[plan.endpoint_index];
     auto slot = std::make_unique<Slot>(this, &plan, &endpoint, Verdict(endpoint.monitor, started));
     slot->timer = make_timer(loop_.get(), slot.get());
+    if (endpoint.kind == model::TargetKind::fqdn)
+      slot->fqdn = endpoint.fqdn;
+    else
+      slot->address = endpoint.address;
     ++unsettled_[plan.profile_index];  // every probed endpoint starts CheckingEndpoint
+    slot_of_[plan.id] = slot.get();
     slots_.push_back(std::move(slot));
   }
+  make_resolver();
 }
 
 ProbeLoop::~ProbeLoop() {
   // Normally shutdown() ran on the probe thread already; this covers a loop that never ran.
+  resolver_.reset();
   slots_.clear();
   tcp_.reset();
   http_.reset();
   stop_signal_.reset();
 }
 
+void ProbeLoop::make_resolver() {
+  std::vector<resolver::Target> targets;
+  for (const auto& plan : plans_) {
+    if (!plan.resolve) continue;
+    const auto& endpoint = config_->profiles[plan.profile_index].endpoints[plan.endpoint_index];
+    targets.push_back(resolver::Target{plan.id, plan.profile + "/" + plan.endpoint, endpoint.fqdn});
+  }
+  if (targets.empty()) return;  // no c-ares channel, no /etc/resolv.conf read
+  try {
+    resolver_ = std::make_unique<resolver::Resolver>(loop_.get(), resolver::options_from(*config_), std::move(targets),
+                                                     resolved_table_,
+                                                     [this](const resolver::Update& update) { on_resolved(update); });
+  } catch (const std::exception& error) {
+    spdlog::error("resolver: cannot start: {}", error.what());
+    for (auto& slot : slots_)
+      if (!slot->address) slot->resolve_failure = std::string("resolver unavailable: ") + error.what();
+  }
+}
+
 void ProbeLoop::run() {
-  spdlog::info("probes: started endpoints={} probed={}", plans_.size(), slots_.size());
+  spdlog::info("probes: started endpoints={} probed={} resolving={}", plans_.size(), slots_.size(),
+               std::count_if(plans_.begin(), plans_.end(), [](const EndpointPlan& plan) { return plan.resolve; }));
+  if (resolver_) resolver_->start();
   for (size_t p = 0; p < unsettled_.size(); ++p)
     if (unsettled_[p] == 0) log_ready(p);
   for (auto& slot : slots_) {
@@ -94,9 +140,10 @@ void ProbeLoop::request_stop() {
 }
 
 void ProbeLoop::shutdown() {
-  // Checkers first: they cancel without calling back into slots that are about to go.
+  // Checkers and resolver first: they cancel without calling back into slots about to go.
   http_.reset();
   tcp_.reset();
+  resolver_.reset();
   slots_.clear();
   stop_signal_.reset();
 }
@@ -105,16 +152,19 @@ void ProbeLoop::start_probe(Slot& slot) {
   // At most one probe per endpoint in flight: a tick that finds one still running is skipped
   // (it can only happen if the timeout is not below the interval).
   if (slot.in_flight) return;
+  if (!slot.address) {
+    // An FQDN never resolved: a failed lookup counts as a failed probe, one under way does not.
+    if (!slot.resolve_failure.empty()) on_result(slot, Result{false, "resolve failed: " + slot.resolve_failure});
+    return;
+  }
   slot.in_flight = true;
   const model::Monitor& monitor = slot.endpoint->monitor;
   Slot* target = &slot;
   auto done = [this, target](Result result) { on_result(*target, std::move(result)); };
   switch (monitor.protocol) {
     case model::MonitorProtocol::http:
-    case model::MonitorProtocol::https: http_->check(slot.endpoint->address, monitor, std::move(done)); break;
-    case model::MonitorProtocol::tcp:
-      tcp_->check(slot.endpoint->address, monitor.port, monitor.timeout, std::move(done));
-      break;
+    case model::MonitorProtocol::https: http_->check(*slot.address, monitor, std::move(done), slot.fqdn); break;
+    case model::MonitorProtocol::tcp: tcp_->check(*slot.address, monitor.port, monitor.timeout, std::move(done)); break;
     case model::MonitorProtocol::none:
       slot.in_flight = false;  // not planned for probing; nothing to do
       break;
@@ -126,11 +176,34 @@ void ProbeLoop::on_result(Slot& slot, Result result) {
   auto transition = slot.verdict.record(result, std::chrono::system_clock::now());
   model::EndpointId id = slot.plan->id;
   if (transition) health_.set(id, transition->to);
-  board_.set(id, make_report(*slot.plan, &slot.verdict, started_));
+  board_.set(id, report_of(id));
   if (!transition) return;
   board_.bump_generation();
   log_transition(slot, *transition);
   if (transition->from == model::Status::CheckingEndpoint) settle(slot.plan->profile_index);
+}
+
+void ProbeLoop::on_resolved(const resolver::Update& update) {
+  if (update.id >= resolved_.size()) return;
+  if (update.changed) resolved_[update.id].assign(update.addresses.begin(), update.addresses.end());
+  if (Slot* slot = slot_of_[update.id]) {
+    // The addresses are the last good answer, empty only while the name never resolved.
+    if (auto address = probe_address(update.addresses)) {
+      const bool first = !slot->address;
+      slot->address = address;
+      slot->resolve_failure.clear();
+      // The first answer is probed at once rather than at the next tick, up to an interval away.
+      if (first) start_probe(*slot);
+    } else {
+      slot->resolve_failure = update.failure;
+    }
+  }
+  if (update.changed) board_.set(update.id, report_of(update.id));
+}
+
+EndpointReport ProbeLoop::report_of(model::EndpointId id) const {
+  const Slot* slot = slot_of_[id];
+  return make_report(plans_[id], slot ? &slot->verdict : nullptr, started_, resolved_[id]);
 }
 
 void ProbeLoop::log_transition(const Slot& slot, const Transition& transition) const {

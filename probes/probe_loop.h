@@ -1,11 +1,13 @@
 // The probe thread's event loop: a timer per probed endpoint, the HTTP and TCP checkers, the
-// verdicts, and publication of every change to the health table, the reports and the log.
+// resolver for FQDN targets, the verdicts, and publication of every change to the health
+// table, the reports and the log.
 //
 // Everything here runs on the probe thread except the constructor (on the thread that calls
 // ProbeService::start()) and request_stop() (any thread).
 #pragma once
 
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "conf/model.h"
@@ -17,13 +19,17 @@
 #include "probes/tcp_checker.h"
 #include "probes/uv_handle.h"
 #include "probes/verdict.h"
+#include "resolver/resolver.h"
 
 namespace meridian::probes {
 
 class ProbeLoop {
  public:
+  // A resolver is made only when some plan resolves an FQDN; if c-ares cannot be set up, the
+  // error is logged and those endpoints count every probe as a failed resolution.
   ProbeLoop(std::shared_ptr<const model::Config> config, const std::vector<EndpointPlan>& plans,
-            HealthTable& health, ReportBoard& board, Timestamp started);
+            HealthTable& health, ReportBoard& board, std::shared_ptr<resolver::ResolvedTable> resolved,
+            Timestamp started);
   ~ProbeLoop();
   ProbeLoop(const ProbeLoop&) = delete;
   ProbeLoop& operator=(const ProbeLoop&) = delete;
@@ -35,8 +41,11 @@ class ProbeLoop {
  private:
   struct Slot;
 
+  void make_resolver();
   void start_probe(Slot& slot);
   void on_result(Slot& slot, Result result);
+  void on_resolved(const resolver::Update& update);
+  EndpointReport report_of(model::EndpointId id) const;
   void log_transition(const Slot& slot, const Transition& transition) const;
   void settle(size_t profile_index);
   void log_ready(size_t profile_index) const;
@@ -46,18 +55,24 @@ class ProbeLoop {
   const std::vector<EndpointPlan>& plans_;
   HealthTable& health_;
   ReportBoard& board_;
+  std::shared_ptr<resolver::ResolvedTable> resolved_table_;
   Timestamp started_;
   std::vector<size_t> unsettled_;  // per profile: probed endpoints without a first verdict
+  std::vector<Slot*> slot_of_;     // per endpoint id: its slot, null when not probed
+  std::vector<std::vector<geo::Address>> resolved_;  // per endpoint id: its last good answer
 
   // Declared in the order they are built; destroyed in reverse, the loop last.
   UvLoopPtr loop_;
   UvPtr<uv_async_t> stop_signal_;
   std::unique_ptr<HttpChecker> http_;
   std::unique_ptr<TcpChecker> tcp_;
-  std::vector<std::unique_ptr<Slot>> slots_;  // probed endpoints only
+  std::unique_ptr<resolver::Resolver> resolver_;  // null without FQDN targets
+  std::vector<std::unique_ptr<Slot>> slots_;      // probed endpoints only
 };
 
-// The report for an endpoint, from its plan and, when probed, its verdict.
-EndpointReport make_report(const EndpointPlan& plan, const Verdict* verdict, Timestamp started);
+// The report for an endpoint, from its plan, its verdict once it has results, and (FQDN
+// targets) its resolved addresses.
+EndpointReport make_report(const EndpointPlan& plan, const Verdict* verdict, Timestamp started,
+                           std::span<const geo::Address> resolved = {});
 
 }  // namespace meridian::probes

@@ -29,13 +29,18 @@ std::vector<EndpointReport> initial_reports(const std::vector<EndpointPlan>& pla
 
 class ProbeService::Impl {
  public:
-  Impl(std::shared_ptr<const model::Config> config, std::shared_ptr<HealthTable> health)
+  Impl(std::shared_ptr<const model::Config> config, std::shared_ptr<HealthTable> health,
+       std::shared_ptr<resolver::ResolvedTable> resolved)
       : config_(std::move(config)),
         health_(std::move(health)),
+        resolved_(resolved ? std::move(resolved)
+                           : std::make_shared<resolver::ResolvedTable>(require(config_).endpoint_count)),
         plans_(plan_endpoints(require(config_))),
         board_(initial_reports(plans_)) {
     if (!health_ || health_->size() < config_->endpoint_count)
       throw std::invalid_argument("probes: health table smaller than the config's endpoints");
+    if (resolved_->size() < config_->endpoint_count)
+      throw std::invalid_argument("probes: resolved table smaller than the config's endpoints");
   }
 
   void start() {
@@ -48,7 +53,7 @@ class ProbeService::Impl {
       health_->set(plan.id, plan.initial);
       board_.set(plan.id, make_report(plan, nullptr, now));
     }
-    loop_ = std::make_unique<ProbeLoop>(config_, plans_, *health_, board_, now);
+    loop_ = std::make_unique<ProbeLoop>(config_, plans_, *health_, board_, resolved_, now);
     thread_ = std::thread([loop = loop_.get()] { loop->run(); });
   }
 
@@ -65,10 +70,12 @@ class ProbeService::Impl {
     return board_.get(id);
   }
   uint64_t generation() const { return board_.generation(); }
+  std::shared_ptr<const resolver::ResolvedTable> resolved() const { return resolved_; }
 
  private:
   std::shared_ptr<const model::Config> config_;
   std::shared_ptr<HealthTable> health_;
+  std::shared_ptr<resolver::ResolvedTable> resolved_;
   std::vector<EndpointPlan> plans_;
   ReportBoard board_;
   std::mutex lifecycle_;
@@ -77,8 +84,9 @@ class ProbeService::Impl {
   std::thread thread_;
 };
 
-ProbeService::ProbeService(std::shared_ptr<const model::Config> config, std::shared_ptr<HealthTable> health)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(health))) {}
+ProbeService::ProbeService(std::shared_ptr<const model::Config> config, std::shared_ptr<HealthTable> health,
+                           std::shared_ptr<resolver::ResolvedTable> resolved)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(health), std::move(resolved))) {}
 
 ProbeService::~ProbeService() {
   stop();
@@ -95,6 +103,9 @@ EndpointReport ProbeService::report(model::EndpointId id) const {
 }
 uint64_t ProbeService::generation() const {
   return impl_->generation();
+}
+std::shared_ptr<const resolver::ResolvedTable> ProbeService::resolved() const {
+  return impl_->resolved();
 }
 
 }  // namespace meridian::probes

@@ -8,8 +8,16 @@
 // - Not probed, status fixed by the config: profile disabled -> Inactive; endpoint disabled ->
 //   Disabled; nested -> Stopped when its child profile is disabled or has no enabled endpoint,
 //   else NotMonitored (routing derives its availability from the child); always_serve or
-//   monitor protocol none -> NotMonitored; FQDN target -> CheckingEndpoint with reason
-//   "awaiting resolver" until resolver/ exists.
+//   monitor protocol none -> NotMonitored.
+// - FQDN targets are resolved by resolver/ on the probe thread (see resolver/resolver.h) and
+//   published to the ResolvedTable, which DNS workers read for flattened answers. A monitored
+//   FQDN endpoint stays CheckingEndpoint ("awaiting resolver") until its first lookup answers;
+//   then it is probed at one resolved address (probes/target.h), its HTTP(S) probes asking for
+//   the FQDN (Host header and SNI) unless the monitor sets a Host header. When lookups fail it
+//   keeps being probed at the last good answer. While it has never had an answer, each probe
+//   interval that finds its last lookup failed counts as a failed probe ("resolve failed:
+//   NXDOMAIN"), so it turns Degraded after tolerated_failures + 1 intervals, as an endpoint
+//   that does not answer would.
 #pragma once
 
 #include <chrono>
@@ -17,9 +25,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "conf/model.h"
+#include "geo/net.h"
 #include "probes/health_table.h"
+#include "resolver/resolver.h"
 
 namespace meridian::probes {
 
@@ -42,8 +53,9 @@ struct EndpointReport {
   std::string profile;
   std::string endpoint;
   model::Status status = model::Status::CheckingEndpoint;
-  bool probed = false;          // false: status fixed by config, or awaiting the resolver
-  std::string reason;           // the last result's reason, or why it is not probed
+  bool probed = false;          // false: status fixed by config
+  std::string reason;           // the last result's reason, or why it is not probed (yet)
+  std::vector<geo::Address> resolved;  // FQDN targets: the last good answer; empty until then
   std::optional<bool> last_ok;  // empty before the first result
   Timestamp last_result{};      // epoch before the first result
   Timestamp last_change{};      // the last status change; the start time until then
@@ -60,8 +72,10 @@ void publish_initial_statuses(const model::Config& config, HealthTable& health);
 // Owns the probe thread. Every method is thread-safe.
 class ProbeService {
  public:
-  // `health` must have a slot for every EndpointId of `config` (throws std::invalid_argument).
-  ProbeService(std::shared_ptr<const model::Config> config, std::shared_ptr<HealthTable> health);
+  // `health` and `resolved` must have a slot for every EndpointId of `config` (throws
+  // std::invalid_argument). Without `resolved` the service makes its own table.
+  ProbeService(std::shared_ptr<const model::Config> config, std::shared_ptr<HealthTable> health,
+               std::shared_ptr<resolver::ResolvedTable> resolved = nullptr);
   ~ProbeService();  // stop()
   ProbeService(const ProbeService&) = delete;
   ProbeService& operator=(const ProbeService&) = delete;
@@ -77,6 +91,9 @@ class ProbeService {
   // Bumps on every status change, after the health table and report show it, so a caller can
   // wait for exactly the change it caused.
   uint64_t generation() const;
+  // The addresses of FQDN targets, for flattened answers: written by the probe thread, read by
+  // any thread without locks (its generation() bumps on every change).
+  std::shared_ptr<const resolver::ResolvedTable> resolved() const;
 
   // Reload seam (not implemented yet): a new config would be posted to the probe thread, which
   // re-maps endpoints by (profile name, endpoint name), keeping each one's verdict when its

@@ -1,6 +1,6 @@
 // The one-line starting state of a profile, logged once all its probed endpoints have left
-// CheckingEndpoint (endpoints not probed, including those awaiting the resolver, count as
-// settled from the start; the latter show as checking=).
+// CheckingEndpoint (endpoints not probed count as settled from the start; FQDN endpoints are
+// probed, and a failed resolution counts as a failed probe, so they settle too).
 #pragma once
 
 #include <span>

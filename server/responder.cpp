@@ -106,8 +106,23 @@ bool Build::answer_profile(const model::Profile& profile, NameRef& owner, const 
   NameRef target{};
   for (size_t i = 0; i < routed.count; ++i) {
     const model::Endpoint& endpoint = *routed.endpoints[i];
-    bool fits;
-    if (routed.kind == routing::Answer::Kind::cname) {
+    bool fits = true;
+    if (routed.kind == routing::Answer::Kind::cname && endpoint.flatten) {
+      // flatten: the target's resolved addresses instead of a CNAME (allowed at a zone apex).
+      // Nothing resolved yet, or none of this family: NODATA, never a CNAME after all.
+      const bool v6 = qtype == 28;
+      if (qtype != 1 && !v6) return false;
+      geo::Address addresses[resolver::ResolvedTable::max_per_family];
+      const auto* table = snapshot.resolved();
+      const size_t count = table ? table->read(endpoint.id, v6 ? geo::Family::v6 : geo::Family::v4, addresses) : 0;
+      if (count == 0) return false;
+      for (size_t a = 0; a < count && fits; ++a)
+        fits = writer_.record(Section::answer, owner, qtype, routed.ttl, {addresses[a].bytes.data(), v6 ? 16u : 4u});
+      if (fits) {
+        next = {};
+        return true;
+      }
+    } else if (routed.kind == routing::Answer::Kind::cname) {
       const auto* name = reinterpret_cast<const uint8_t*>(endpoint.fqdn_wire.data());
       fits = writer_.record(Section::answer, owner, type_cname, routed.ttl, {name, endpoint.fqdn_wire.size()}, 0, &target);
       next = endpoint.fqdn_wire;
@@ -134,7 +149,14 @@ void Build::resolve(NameRef question, const routing::Client& base_client) {
   const ZoneIndex* zone = snapshot.zone_for(name);
 
   for (size_t step = 0; step < max_chain && !truncated; ++step) {
-    if (const model::Profile* profile = snapshot.profile_for(name)) {
+    const model::Profile* profile = snapshot.profile_for(name);
+    // A profile answers A and AAAA at its name; other types come from static data sharing
+    // the name (SOA and NS at an apex), else from the profile (a CNAME, or NODATA).
+    if (profile && qtype != 1 && qtype != 28 && qtype != type_any) {
+      const Node* node = zone->node(name);
+      if (node && !node->rrsets.empty()) profile = nullptr;
+    }
+    if (profile) {
       std::string_view next;
       if (!answer_profile(*profile, owner, base_client, next)) {
         add_negative_soa(*zone, owner);

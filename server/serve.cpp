@@ -60,8 +60,9 @@ int serve(const ServeOptions& options) {
 
   SnapshotStore store;
   auto health = initial_health(*config);
+  auto resolved = std::make_shared<resolver::ResolvedTable>(config->endpoint_count);
   try {
-    store.publish(std::make_shared<const Snapshot>(config, health));
+    store.publish(std::make_shared<const Snapshot>(config, health, resolved));
   } catch (const std::exception& error) {
     spdlog::error("server: {}", error.what());
     return 1;
@@ -75,7 +76,7 @@ int serve(const ServeOptions& options) {
     return 2;
   }
 
-  probes::ProbeService probes(config, health);
+  probes::ProbeService probes(config, health, resolved);
   probes.start();
 
   std::vector<std::unique_ptr<Worker>> pool;

@@ -3,9 +3,9 @@
 
 namespace meridian::server {
 
-Snapshot::Snapshot(std::shared_ptr<const model::Config> config,
-                   std::shared_ptr<const probes::HealthTable> health)
-    : config_(std::move(config)), health_(std::move(health)) {
+Snapshot::Snapshot(std::shared_ptr<const model::Config> config, std::shared_ptr<const probes::HealthTable> health,
+                   std::shared_ptr<const resolver::ResolvedTable> resolved)
+    : config_(std::move(config)), health_(std::move(health)), resolved_(std::move(resolved)) {
   for (const auto& zone : config_->zones) {
     zones_.push_back(std::make_unique<ZoneIndex>(zone));
     zone_by_origin_.emplace(zone.origin_wire, zones_.back().get());

@@ -12,6 +12,7 @@
 #include "conf/model.h"
 #include "geo/geo.h"
 #include "probes/health_table.h"
+#include "resolver/resolved_table.h"
 #include "routing/routing.h"
 #include "server/zone_index.h"
 
@@ -20,12 +21,14 @@ namespace meridian::server {
 class Snapshot {
  public:
   // Throws std::runtime_error (e.g. a GeoIP database that cannot be opened).
-  Snapshot(std::shared_ptr<const model::Config> config,
-           std::shared_ptr<const probes::HealthTable> health);
+  // `resolved` holds FQDN endpoints' addresses (for flatten); null: none resolved.
+  Snapshot(std::shared_ptr<const model::Config> config, std::shared_ptr<const probes::HealthTable> health,
+           std::shared_ptr<const resolver::ResolvedTable> resolved = nullptr);
 
   const model::Config& config() const { return *config_; }
   const geo::GeoDb* geo() const { return geo_.get(); }
   routing::HealthView health() const { return health_->view(); }
+  const resolver::ResolvedTable* resolved() const { return resolved_.get(); }
   // The zone holding `lower_name` (deepest origin wins), or null.
   const ZoneIndex* zone_for(std::string_view lower_name) const;
   const model::Profile* profile_for(std::string_view lower_name) const;
@@ -39,6 +42,7 @@ class Snapshot {
   std::unordered_map<std::string, const model::Profile*, NameHash, std::equal_to<>> profile_by_name_;
   std::unique_ptr<geo::GeoDb> geo_;
   std::shared_ptr<const probes::HealthTable> health_;
+  std::shared_ptr<const resolver::ResolvedTable> resolved_;
 };
 
 // The current snapshot. Workers keep their own reference and refresh it when generation()

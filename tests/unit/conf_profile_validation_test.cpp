@@ -281,13 +281,35 @@ TEST_CASE("two profiles with the same fqdn are rejected") {
             .find("profile two: fqdn WWW.example.com. is already the name of profile one") != std::string::npos);
 }
 
-TEST_CASE("a static record at a profile's name is rejected") {
+TEST_CASE("a static A, AAAA or CNAME record at a profile's name is rejected") {
+  for (uint16_t type : {uint16_t(1), uint16_t(28), uint16_t(5)}) {
+    auto c = config({profile("web", Method::priority, {address_endpoint("a")}, "www.example.com")});
+    model::Record record;
+    record.owner = conf::to_wire_name("www.example.com");
+    record.type = type;
+    c.zones[0].records.push_back(record);
+    CHECK(error_of(c).find("profile web: www.example.com also has static") != std::string::npos);
+  }
+}
+
+TEST_CASE("other static records may share a profile's name, as SOA and NS do at an apex") {
   auto c = config({profile("web", Method::priority, {address_endpoint("a")}, "www.example.com")});
+  model::Record record;
+  record.owner = conf::to_wire_name("www.example.com");
+  record.type = 16;  // TXT
+  c.zones[0].records.push_back(record);
+  CHECK(error_of(c) == "");
+}
+
+TEST_CASE("a profile that could answer a CNAME may not share its name with static records") {
+  auto c = config({profile("web", Method::priority, {fqdn_endpoint("cdn", "cdn.example.net")}, "www.example.com")});
   model::Record record;
   record.owner = conf::to_wire_name("www.example.com");
   record.type = 16;
   c.zones[0].records.push_back(record);
-  CHECK(error_of(c).find("profile web: www.example.com also has records in zone example.com") != std::string::npos);
+  CHECK(error_of(c).find("endpoint cdn would answer a CNAME at www.example.com") != std::string::npos);
+  c.profiles[0].endpoints[0].flatten = true;
+  CHECK(error_of(c) == "");
 }
 
 TEST_CASE("a static record below a profile's name is allowed") {

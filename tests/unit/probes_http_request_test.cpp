@@ -89,3 +89,21 @@ TEST_CASE("a Host header that is not a host name is sent but not used in the URL
   CHECK(request.connect_to.empty());
   CHECK(request.headers == std::vector<std::string>{"Host: not a host"});
 }
+
+TEST_CASE("an FQDN target's name is the URL's host, pinned to the resolved address") {
+  model::Monitor monitor;
+  monitor.protocol = model::MonitorProtocol::https;
+  monitor.port = 443;
+  auto request = build_http_request(v6_loopback(), monitor, "app.cdn.example.net");
+  CHECK(request.url == "https://app.cdn.example.net:443/");
+  CHECK(request.connect_to == "::[::1]:443");
+  CHECK(request.headers.empty());  // curl sends Host from the URL
+}
+
+TEST_CASE("a Host header wins over an FQDN target's name") {
+  model::Monitor monitor;
+  monitor.headers = {{"Host", "www.example.com"}};
+  auto request = build_http_request(v4(192, 0, 2, 10), monitor, "app.cdn.example.net");
+  CHECK(request.url == "http://www.example.com:80/");
+  CHECK(request.connect_to == "::192.0.2.10:80");
+}

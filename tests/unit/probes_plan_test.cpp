@@ -60,18 +60,48 @@ TEST_CASE("fixed statuses: disabled, inactive, always_serve, protocol none, FQDN
 
   auto plans = probes::plan_endpoints(config);
   REQUIRE(plans.size() == 6);
-  auto expect = [&](size_t id, Status status, const char* reason) {
+  auto expect = [&](size_t id, bool probed, Status status, const char* reason) {
     CAPTURE(id);
-    CHECK_FALSE(plans[id].probed);
+    CHECK(plans[id].probed == probed);
     CHECK(plans[id].initial == status);
     CHECK(plans[id].reason == reason);
   };
-  expect(0, Status::Disabled, "endpoint disabled");
-  expect(1, Status::NotMonitored, "always_serve");
-  expect(2, Status::NotMonitored, "monitor protocol none");
-  expect(3, Status::CheckingEndpoint, "awaiting resolver");
-  expect(4, Status::Inactive, "profile disabled");  // a disabled profile wins over the rest
-  expect(5, Status::Inactive, "profile disabled");
+  expect(0, false, Status::Disabled, "endpoint disabled");
+  expect(1, false, Status::NotMonitored, "always_serve");
+  expect(2, false, Status::NotMonitored, "monitor protocol none");
+  expect(3, true, Status::CheckingEndpoint, "awaiting resolver");  // probed once resolved
+  expect(4, false, Status::Inactive, "profile disabled");  // a disabled profile wins over the rest
+  expect(5, false, Status::Inactive, "profile disabled");
+}
+
+TEST_CASE("FQDN targets are resolved when probed, or when flattened and servable") {
+  model::Config config;
+  auto fqdn = [](std::string name, bool flatten) {
+    auto endpoint = http_endpoint(std::move(name));
+    endpoint.kind = model::TargetKind::fqdn;
+    endpoint.fqdn = "origin.example.net";
+    endpoint.flatten = flatten;
+    return endpoint;
+  };
+  auto monitored = fqdn("monitored", false);
+  auto always_flat = fqdn("always-flat", true);
+  always_flat.always_serve = true;
+  auto unmonitored_flat = fqdn("unmonitored-flat", true);
+  unmonitored_flat.monitor.protocol = model::MonitorProtocol::none;
+  auto always_cname = fqdn("always-cname", false);
+  always_cname.always_serve = true;
+  auto disabled_flat = fqdn("disabled-flat", true);
+  disabled_flat.enabled = false;
+  add_profile(config, "web", {monitored, always_flat, unmonitored_flat, always_cname, disabled_flat,
+                              http_endpoint("address")});
+  add_profile(config, "off", {fqdn("inactive-flat", true)}, /*enabled=*/false);
+
+  auto plans = probes::plan_endpoints(config);
+  std::vector<bool> resolve;
+  for (const auto& plan : plans) resolve.push_back(plan.resolve);
+  CHECK(resolve == std::vector<bool>{true, true, true, false, false, false, false});
+  CHECK(plans[1].initial == Status::NotMonitored);  // resolved for its answers, not probed
+  CHECK_FALSE(plans[1].probed);
 }
 
 TEST_CASE("a disabled endpoint is Disabled even when always_serve is set") {

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "tests/unit/probes_fixture.h"
+#include "tests/unit/resolver_responder.h"
 
 using namespace meridian;
 using namespace probes_test;
@@ -60,6 +61,9 @@ TEST_CASE("endpoints that are not probed get their status at start() and no traf
   auto fqdn = address_endpoint("fqdn", monitor);
   fqdn.kind = model::TargetKind::fqdn;
   fqdn.fqdn = "origin.meridian.test";
+  resolver_test::Responder dns;  // never answers: the FQDN stays awaiting its first lookup
+  dns.set("origin.meridian.test", resolver_test::Rule::silence());
+  config.resolver.servers = {*geo::SocketAddress::parse(dns.server())};
   model::Endpoint nested;
   nested.name = "nested";
   nested.kind = model::TargetKind::nested;
@@ -81,6 +85,7 @@ TEST_CASE("endpoints that are not probed get their status at start() and no traf
     CHECK(probing.report(id).status == expected[id]);
   }
   CHECK(probing.report(3).reason == "awaiting resolver");
+  CHECK(probing.report(3).probed);  // once resolved
   CHECK(probing.report(4).reason == "child profile disabled");
   CHECK_FALSE(probing.report(0).probed);
   CHECK(probing.report(5).probed);
@@ -88,6 +93,7 @@ TEST_CASE("endpoints that are not probed get their status at start() and no traf
   REQUIRE(probing.wait_results(5, 3));  // the sentinel was probed three times meanwhile
   CHECK(untouched.requests() == 0);
   CHECK(probing.status(3) == Status::CheckingEndpoint);
+  CHECK(probing.report(3).results == 0);  // a lookup under way is not a failed probe
 }
 
 TEST_CASE("generation bumps once per status change, after the status is visible") {
@@ -138,7 +144,7 @@ TEST_CASE("each change is logged once, and a ready line per profile once it has 
   CHECK(log.count("info probes: web/down CheckingEndpoint -> Degraded reason=\"HTTP 503\" "
                   "failures=1 successes=0") == 1);
   CHECK(log.count("info probes: web/") == 2);
-  CHECK(log.count("info probes: started endpoints=4 probed=2") == 1);
+  CHECK(log.count("info probes: started endpoints=4 probed=2 resolving=0") == 1);
   probing.service->stop();
   CHECK(log.count("info probes: stopped") == 1);
 }
@@ -192,6 +198,9 @@ TEST_CASE("bad arguments: a short health table, an unknown endpoint id") {
                   std::invalid_argument);
   CHECK_THROWS_AS(probes::ProbeService(shared, nullptr), std::invalid_argument);
   CHECK_THROWS_AS(probes::ProbeService(nullptr, std::make_shared<probes::HealthTable>(1)),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(probes::ProbeService(shared, std::make_shared<probes::HealthTable>(1),
+                                       std::make_shared<resolver::ResolvedTable>(0)),
                   std::invalid_argument);
   probes::ProbeService service(shared, std::make_shared<probes::HealthTable>(1));
   CHECK_THROWS_AS(service.report(1), std::out_of_range);
