@@ -2,6 +2,8 @@
 // pipelining and an idle timeout.
 #include "server/worker.h"
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -11,22 +13,8 @@
 namespace meridian::server {
 namespace {
 
-// libuv reads up to this many datagrams per recvmmsg call when the buffer holds that many
-// 64 KiB slots.
-constexpr size_t udp_batch = 16;
-constexpr size_t udp_slot = 64 * 1024;
-
-geo::Address address_of(const sockaddr* from) {
-  geo::Address address;
-  if (from->sa_family == AF_INET) {
-    address.family = geo::Family::v4;
-    std::memcpy(address.bytes.data(), &reinterpret_cast<const sockaddr_in*>(from)->sin_addr, 4);
-  } else {
-    address.family = geo::Family::v6;
-    std::memcpy(address.bytes.data(), &reinterpret_cast<const sockaddr_in6*>(from)->sin6_addr, 16);
-  }
-  return address;
-}
+// Batches answered per readable event before the loop turns to TCP and timers again.
+constexpr size_t udp_batches_per_wakeup = 8;
 
 uint64_t seed_for(unsigned index) {
   std::random_device device;
@@ -36,9 +24,10 @@ uint64_t seed_for(unsigned index) {
 }  // namespace
 
 struct Worker::UdpSocket {
-  Worker* worker;
-  uv_udp_t handle{};
-  std::unique_ptr<char[]> buffer = std::make_unique<char[]>(udp_batch * udp_slot);
+  Worker* worker = nullptr;
+  int fd = -1;
+  uv_poll_t poll{};
+  UdpBatch batch;
 };
 
 struct Worker::TcpListener {
@@ -67,6 +56,7 @@ Worker::Worker(unsigned index, const SnapshotStore& store, std::vector<int> udp_
 Worker::~Worker() {
   stop();
   uv_loop_close(&loop_);
+  for (auto& socket : udp_) close(socket->fd);  // uv_poll watches a descriptor it does not own
 }
 
 void Worker::start() {
@@ -74,7 +64,7 @@ void Worker::start() {
   snapshot_ = store_.current();
   uv_async_init(&loop_, &stop_signal_, [](uv_async_t* async) {
     auto* self = static_cast<Worker*>(async->loop->data);
-    for (auto& socket : self->udp_) uv_close(reinterpret_cast<uv_handle_t*>(&socket->handle), nullptr);
+    for (auto& socket : self->udp_) uv_close(reinterpret_cast<uv_handle_t*>(&socket->poll), nullptr);
     for (auto& listener : self->tcp_) uv_close(reinterpret_cast<uv_handle_t*>(&listener->handle), nullptr);
     for (auto* connection : std::vector<TcpConnection*>(self->connections_)) self->close_connection(*connection);
     uv_close(reinterpret_cast<uv_handle_t*>(async), nullptr);
@@ -83,19 +73,14 @@ void Worker::start() {
   for (int fd : udp_fds_) {
     auto socket = std::make_unique<UdpSocket>();
     socket->worker = this;
-    uv_udp_init_ex(&loop_, &socket->handle, AF_UNSPEC | UV_UDP_RECVMMSG);
-    socket->handle.data = socket.get();
-    uv_udp_open(&socket->handle, fd);
-    uv_udp_recv_start(
-        &socket->handle,
-        [](uv_handle_t* handle, size_t, uv_buf_t* buf) {
-          auto* self = static_cast<UdpSocket*>(handle->data);
-          *buf = uv_buf_init(self->buffer.get(), udp_batch * udp_slot);
-        },
-        [](uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf, const sockaddr* from, unsigned) {
-          auto* self = static_cast<UdpSocket*>(handle->data);
-          self->worker->on_datagram(*self, nread, buf, from);
-        });
+    socket->fd = fd;
+    uv_poll_init(&loop_, &socket->poll, fd);
+    socket->poll.data = socket.get();
+    uv_poll_start(&socket->poll, UV_READABLE, [](uv_poll_t* poll, int status, int) {
+      if (status < 0) return;
+      auto* self = static_cast<UdpSocket*>(poll->data);
+      self->worker->on_udp_readable(*self);
+    });
     udp_.push_back(std::move(socket));
   }
   for (int fd : tcp_fds_) {
@@ -133,15 +118,13 @@ const Snapshot& Worker::snapshot() {
   return *snapshot_;
 }
 
-void Worker::on_datagram(UdpSocket& socket, ssize_t nread, const uv_buf_t* buf, const sockaddr* from) {
-  if (nread <= 0 || from == nullptr) return;  // nothing to read, or the end of a recvmmsg batch
-  Responder responder{snapshot(), random_, counters_};
-  const auto* data = reinterpret_cast<const uint8_t*>(buf->base);
-  const size_t size = responder.respond({data, static_cast<size_t>(nread)}, address_of(from), false, response_);
-  if (size == 0) return;
-  uv_buf_t reply = uv_buf_init(reinterpret_cast<char*>(response_.data()), size);
-  // A full socket buffer drops the answer, as the network would; the client retries.
-  if (uv_udp_try_send(&socket.handle, &reply, 1, from) < 0) ++counters_.dropped;
+void Worker::on_udp_readable(UdpSocket& socket) {
+  const Responder responder{snapshot(), random_, counters_};
+  counters_.dropped += socket.batch.drain(
+      socket.fd, udp_batches_per_wakeup,
+      [&](std::span<const uint8_t> query, const geo::Address& source, std::span<uint8_t> out) {
+        return responder.respond(query, source, false, out);
+      });
 }
 
 void Worker::on_connection(TcpListener& listener) {

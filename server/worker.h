@@ -10,6 +10,7 @@
 #include "routing/routing.h"
 #include "server/responder.h"
 #include "server/snapshot.h"
+#include "server/udp_batch.h"
 
 namespace meridian::server {
 
@@ -35,7 +36,7 @@ class Worker {
   void run();
   // The snapshot to answer from: refreshed when the store has published a newer one.
   const Snapshot& snapshot();
-  void on_datagram(UdpSocket& socket, ssize_t nread, const uv_buf_t* buf, const sockaddr* from);
+  void on_udp_readable(UdpSocket& socket);
   void on_connection(TcpListener& listener);
   void on_tcp_data(TcpConnection& connection, ssize_t nread, const uv_buf_t* buf);
   void close_connection(TcpConnection& connection);
