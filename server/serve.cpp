@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <uv.h>
 
+#include <malloc.h>
+
 #include <thread>
 
 #include "conf/config.h"
@@ -76,6 +78,10 @@ int serve(const ServeOptions& options) {
     return 2;
   }
 
+  // Parsing a large YAML file leaves hundreds of MB of freed nodes in malloc's arenas: give
+  // them back before serving (bench/scale.sh measured 554 MB RSS at 10,000 profiles).
+  malloc_trim(0);
+
   probes::ProbeService probes(config, health, resolved);
   probes.start();
 
@@ -106,9 +112,16 @@ int serve(const ServeOptions& options) {
   };
   uv_signal_start(&interrupt, on_stop, SIGINT);
   uv_signal_start(&terminate, on_stop, SIGTERM);
+  // Operators send SIGHUP to reload; until reload exists it must not end the server.
+  uv_signal_t hangup;
+  uv_signal_init(&loop, &hangup);
+  uv_signal_start(&hangup, [](uv_signal_t*, int) {
+    spdlog::warn("server: SIGHUP received; reload is not implemented yet, keeping the running config");
+  }, SIGHUP);
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_close(reinterpret_cast<uv_handle_t*>(&interrupt), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&terminate), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&hangup), nullptr);
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);
 

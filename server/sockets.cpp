@@ -38,6 +38,11 @@ int bind_socket(const geo::SocketAddress& address, int type) {
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on);
   if (domain == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+  if (type == SOCK_DGRAM) {
+    // Room for bursts while the worker is busy; the kernel caps it at net.core.rmem_max.
+    const int receive_buffer = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  }
   sockaddr_storage storage;
   const socklen_t length = to_sockaddr(address, storage);
   if (bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0 ||

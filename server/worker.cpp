@@ -48,7 +48,7 @@ struct Worker::TcpConnection {
 Worker::Worker(unsigned index, const SnapshotStore& store, std::vector<int> udp_fds,
                std::vector<int> tcp_fds)
     : index_(index), store_(store), udp_fds_(std::move(udp_fds)), tcp_fds_(std::move(tcp_fds)),
-      random_(seed_for(index)), response_(max_response) {
+      random_(seed_for(index)), response_(max_response), tcp_read_(64 * 1024) {
   uv_loop_init(&loop_);
   loop_.data = this;
 }
@@ -151,15 +151,20 @@ void Worker::on_connection(TcpListener& listener) {
     auto* self = static_cast<TcpConnection*>(timer->data);
     self->worker->close_connection(*self);
   }, idle, 0);
+  // Answers go out as soon as they are written: Nagle would hold back the second of two
+  // pipelined answers for an ACK (RFC 7766 recommends disabling it).
+  uv_tcp_nodelay(&connection->handle, 1);
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(&connection->handle),
-      [](uv_handle_t*, size_t suggested, uv_buf_t* buf) {
-        *buf = uv_buf_init(new char[suggested], suggested);
+      [](uv_handle_t* handle, size_t, uv_buf_t* buf) {
+        // One read buffer per worker: libuv calls the read callback right after this, and
+        // on_tcp_data copies what it needs before the next read can happen.
+        auto* self = static_cast<TcpConnection*>(handle->data);
+        *buf = uv_buf_init(reinterpret_cast<char*>(self->worker->tcp_read_.data()), self->worker->tcp_read_.size());
       },
       [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
         auto* self = static_cast<TcpConnection*>(stream->data);
         self->worker->on_tcp_data(*self, nread, buf);
-        delete[] buf->base;
       });
 }
 

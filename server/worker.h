@@ -50,6 +50,7 @@ class Worker {
   routing::Random random_;
   Counters counters_;
   std::vector<uint8_t> response_;
+  std::vector<uint8_t> tcp_read_;
 
   uv_loop_t loop_{};
   uv_async_t stop_signal_{};
