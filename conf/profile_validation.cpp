@@ -294,6 +294,14 @@ class Validator {
 
 }  // namespace
 
-void validate_profiles(model::Config& config) { Validator(config).run(); }
+void validate_profiles(model::Config& config) {
+  Validator(config).run();
+  for (auto& profile : config.profiles) {
+    profile.geo_owners.clear();
+    for (size_t i = 0; i < profile.endpoints.size(); ++i)
+      for (const auto& code : profile.endpoints[i].geo_codes) profile.geo_owners.emplace_back(code, i);
+    std::sort(profile.geo_owners.begin(), profile.geo_owners.end());
+  }
+}
 
 }  // namespace meridian::conf

@@ -67,6 +67,7 @@ class GeoDb {
  private:
   struct Impl;
   explicit GeoDb(std::unique_ptr<Impl> impl);
+  GeoInfo search(const Address& address) const noexcept;  // lookup() without its cache
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,5 +1,6 @@
 // Geographic routing: the endpoint owning the most specific code of the client's location
 // (subdivision, country, Azure grouping, WORLD). Health does not move the answer (DESIGN.md).
+#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -55,8 +56,15 @@ class ClientCodes {
   size_t size_ = 0;
 };
 
-// The endpoint owning `code`, as an index, or -1. conf/ guarantees at most one owner.
+// The endpoint owning `code`, as an index, or -1. conf/ guarantees at most one owner, and
+// indexes the codes (geo_owners); a profile built without validation is searched in full.
 ptrdiff_t owner_of(const model::Profile& profile, std::string_view code) {
+  if (!profile.geo_owners.empty()) {
+    const auto& owners = profile.geo_owners;
+    auto it = std::lower_bound(owners.begin(), owners.end(), code,
+                               [](const auto& entry, std::string_view wanted) { return entry.first < wanted; });
+    return it != owners.end() && it->first == code ? static_cast<ptrdiff_t>(it->second) : -1;
+  }
   for (size_t i = 0; i < profile.endpoints.size(); ++i)
     for (const auto& owned : profile.endpoints[i].geo_codes)
       if (owned == code) return static_cast<ptrdiff_t>(i);

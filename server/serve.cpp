@@ -95,12 +95,8 @@ int serve(const ServeOptions& options) {
     pool.push_back(std::make_unique<Worker>(i, store, std::move(udp), std::move(tcp)));
     pool.back()->start();
   }
-  for (const auto& entry : sockets)
-    spdlog::info("server: listening address={} udp=yes tcp=yes", entry.address.to_string());
-  spdlog::info("server: ready workers={} zones={} profiles={} endpoints={}", workers,
-               config->zones.size(), config->profiles.size(), config->endpoint_count);
-
-  // The main thread waits for a signal to stop.
+  // The main thread waits for a signal to stop. The handlers are in place before "ready" is
+  // logged: a signal sent on seeing that line must find them.
   uv_loop_t loop;
   uv_loop_init(&loop);
   uv_signal_t interrupt, terminate;
@@ -118,6 +114,11 @@ int serve(const ServeOptions& options) {
   uv_signal_start(&hangup, [](uv_signal_t*, int) {
     spdlog::warn("server: SIGHUP received; reload is not implemented yet, keeping the running config");
   }, SIGHUP);
+  for (const auto& entry : sockets)
+    spdlog::info("server: listening address={} udp=yes tcp=yes", entry.address.to_string());
+  spdlog::info("server: ready workers={} zones={} profiles={} endpoints={}", workers,
+               config->zones.size(), config->profiles.size(), config->endpoint_count);
+
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_close(reinterpret_cast<uv_handle_t*>(&interrupt), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&terminate), nullptr);
