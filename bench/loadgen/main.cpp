@@ -17,6 +17,7 @@
 #include "loadgen/driver.h"
 #include "loadgen/usage.h"
 #include "loadgen/workload.h"
+#include "socket_address.h"
 
 namespace {
 
@@ -81,39 +82,6 @@ struct Options {
   double kernel_hz = 250;
 };
 
-bool parse_address(std::string_view text, sockaddr_storage& out, socklen_t& length) {
-  std::memset(&out, 0, sizeof out);
-  std::string host, port;
-  if (!text.empty() && text.front() == '[') {
-    const auto close = text.find(']');
-    if (close == std::string_view::npos || close + 2 > text.size() || text[close + 1] != ':') return false;
-    host = std::string(text.substr(1, close - 1));
-    port = std::string(text.substr(close + 2));
-  } else {
-    const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) return false;
-    host = std::string(text.substr(0, colon));
-    port = std::string(text.substr(colon + 1));
-  }
-  const int number = std::atoi(port.c_str());
-  if (number <= 0 || number > 65535) return false;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&out);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&out);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(uint16_t(number));
-    length = sizeof(sockaddr_in);
-  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(uint16_t(number));
-    length = sizeof(sockaddr_in6);
-  } else {
-    return false;
-  }
-  // This tool is for loopback only: it must never load anything but this machine.
-  if (out.ss_family == AF_INET) return (ntohl(v4->sin_addr.s_addr) >> 24) == 127;
-  return IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
-}
 
 std::optional<Options> parse_options(int argc, char** argv) {
   Options options;
@@ -161,7 +129,7 @@ std::optional<Options> parse_options(int argc, char** argv) {
   }
   if (options.server.empty() || options.workload.query_file.empty())
     throw std::runtime_error("--server and --queries are required");
-  if (!parse_address(options.server, options.driver.server, options.driver.server_length))
+  if (!bench::parse_address(options.server, options.driver.server, options.driver.server_length))
     throw std::runtime_error("--server \"" + options.server + "\" is not a loopback ADDRESS:PORT");
   if (options.peak_factor <= 1.01) throw std::runtime_error("--peak-factor must be above 1");
   return options;
