@@ -59,7 +59,7 @@ struct Monitor {
   Duration timeout = std::chrono::seconds(10);  // always below interval
   unsigned tolerated_failures = 3;              // 0..9
   unsigned healthy_threshold = 1;               // successes needed to come back
-  std::vector<StatusRange> expected_status{StatusRange{}};
+  std::vector<StatusRange> expected_status = std::vector<StatusRange>(1);  // ["200"]
   bool tls_verify = false;
 };
 
