@@ -38,7 +38,8 @@ class Build {
   bool truncated = false;
   uint8_t rcode = 0;
 
-  void resolve(NameRef question, const routing::Client& base_client);
+  // `zone` holds the query name (the caller found it to decide REFUSED).
+  void resolve(const ZoneIndex& zone, NameRef question, const routing::Client& base_client);
 
  private:
   bool add(Section section, NameRef owner, const RRset& rrset, bool collect_targets);
@@ -140,13 +141,13 @@ bool Build::answer_profile(const model::Profile& profile, NameRef& owner, const 
   return true;
 }
 
-void Build::resolve(NameRef question, const routing::Client& base_client) {
+void Build::resolve(const ZoneIndex& query_zone, NameRef question, const routing::Client& base_client) {
   const auto& snapshot = responder_.snapshot;
   const uint16_t qtype = query_.qtype;
   char lower[max_name_length];
   std::string_view name = as_view(query_.qname_lower, query_.qname_length);
   NameRef owner = question;
-  const ZoneIndex* zone = snapshot.zone_for(name);
+  const ZoneIndex* zone = &query_zone;
 
   for (size_t step = 0; step < max_chain && !truncated; ++step) {
     const model::Profile* profile = snapshot.profile_for(name);
@@ -297,7 +298,8 @@ size_t Responder::respond(std::span<const uint8_t> packet, const geo::Address& s
   }
   if (query.qtype == type_opt) return finish(rcode_formerr, 0);
   if (query.qclass != 1 || query.qtype == type_axfr || query.qtype == type_ixfr) return finish(rcode_refused, 0);
-  if (!snapshot.zone_for(as_view(query.qname_lower, query.qname_length))) return finish(rcode_refused, 0);
+  const ZoneIndex* zone = snapshot.zone_for(as_view(query.qname_lower, query.qname_length));
+  if (!zone) return finish(rcode_refused, 0);
 
   routing::Client client;
   if (query.has_ecs && query.ecs.source_prefix > 0) {
@@ -309,7 +311,7 @@ size_t Responder::respond(std::span<const uint8_t> packet, const geo::Address& s
   }
   writer.set_flags(writer.flags() | flag_aa);
   Build build(*this, query, writer);
-  build.resolve(question, client);
+  build.resolve(*zone, question, client);
   if (build.truncated) {
     writer.truncate_from(Section::answer);
     writer.set_flags(writer.flags() | flag_tc);
