@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <regex>
 #include <thread>
 
 #include "harness.h"
@@ -13,10 +12,6 @@ using namespace meridian::test;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-  return std::regex_replace(text, std::regex(from), to);
-}
 
 std::string answer_of(uint16_t port, const std::string& name, const QueryOptions& options = {}) {
   auto reply = query_udp(port, name, LDNS_RR_TYPE_A, options);
@@ -60,8 +55,7 @@ profiles:
       - {name: primary, target: 127.0.0.11, monitor: {port: PRIMARY}}
       - {name: secondary, target: 127.0.0.12, monitor: {port: SECONDARY}}
 )";
-  config = replace(replace(config, "PRIMARY", std::to_string(primary.port())), "SECONDARY",
-                   std::to_string(secondary.port()));
+  config = fill(config, {{"PRIMARY", std::to_string(primary.port())}, {"SECONDARY", std::to_string(secondary.port())}});
   Server server(config);
   REQUIRE_MESSAGE(server.wait_for_log("probes: profile web ready online=2"), server.log());
   CHECK(answer_of(server.port(), "web.example.test.") == "127.0.0.11");
@@ -98,8 +92,7 @@ profiles:
       - {name: unhappy, target: 127.0.0.13, monitor: {port: UNHAPPY}}
       - {name: nocontent, target: 127.0.0.14, monitor: {port: NOCONTENT}}
 )";
-  config = replace(replace(config, "UNHAPPY", std::to_string(unhappy.port())), "NOCONTENT",
-                   std::to_string(no_content.port()));
+  config = fill(config, {{"UNHAPPY", std::to_string(unhappy.port())}, {"NOCONTENT", std::to_string(no_content.port())}});
   Server server(config);
   REQUIRE(server.wait_for_log("probes: profile web ready online=1 degraded=1"));
   CHECK(server.log().find("web/unhappy CheckingEndpoint -> Degraded reason=\"HTTP 503\"") != std::string::npos);
@@ -121,12 +114,10 @@ profiles:
     method: geographic
     monitor: {interval: 200ms, timeout: 100ms, tolerated_failures: 0}
     endpoints:
-      - {name: europe, target: 127.0.0.15, geo: [GEO-EU], monitor: {port: EUROPE}}
-      - {name: world, target: 127.0.0.16, geo: [WORLD], monitor: {port: WORLD}}
+      - {name: europe, target: 127.0.0.15, geo: [GEO-EU], monitor: {port: EUROPE_PORT}}
+      - {name: world, target: 127.0.0.16, geo: [WORLD], monitor: {port: WORLD_PORT}}
 )";
-  config = replace(replace(config, "EUROPE", std::to_string(europe.port())), "WORLD,",
-                   std::to_string(world.port()) + ",");
-  config = replace(config, "port: WORLD", "port: " + std::to_string(world.port()));
+  config = fill(config, {{"EUROPE_PORT", std::to_string(europe.port())}, {"WORLD_PORT", std::to_string(world.port())}});
   Server server(config);
   REQUIRE(server.wait_for_log("geo/europe CheckingEndpoint -> Degraded"));
   CHECK(answer_of(server.port(), "geo.example.test.", {.ecs = "81.2.69.160/27"}) == "127.0.0.15");  // London

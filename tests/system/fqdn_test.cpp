@@ -3,7 +3,6 @@
 // the traffic-managed name with a CNAME to the target.
 #include <doctest/doctest.h>
 
-#include <regex>
 #include <string>
 
 #include "harness.h"
@@ -37,9 +36,8 @@ profiles:
     endpoints:
       - {name: app, target: TARGET}
 )";
-  config = std::regex_replace(config, std::regex("UPSTREAM"), std::to_string(upstream_port));
-  config = std::regex_replace(config, std::regex("BACKEND"), std::to_string(backend_port));
-  return std::regex_replace(config, std::regex("TARGET"), target);
+  return fill(config, {{"UPSTREAM", std::to_string(upstream_port)}, {"BACKEND", std::to_string(backend_port)},
+                       {"TARGET", target}});
 }
 
 }  // namespace
@@ -99,8 +97,7 @@ profiles:
     endpoints:
       - {name: app, target: app.upstream.test, flatten: true}
 )";
-  config = std::regex_replace(config, std::regex("UPSTREAM"), std::to_string(upstream.port()));
-  config = std::regex_replace(config, std::regex("BACKEND"), std::to_string(backend.port()));
+  config = fill(config, {{"UPSTREAM", std::to_string(upstream.port())}, {"BACKEND", std::to_string(backend.port())}});
   Server server(config);
   REQUIRE_MESSAGE(server.wait_for_log("info resolver: apex/app app.upstream.test -> 127.0.0.1"), server.log());
 

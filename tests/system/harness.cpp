@@ -62,6 +62,11 @@ std::string read_all(int fd) {
 
 }  // namespace
 
+std::string fill(std::string text, std::initializer_list<std::pair<std::string, std::string>> values) {
+  for (const auto& [placeholder, value] : values) text = replace_all(std::move(text), placeholder, value);
+  return text;
+}
+
 std::string fixtures() { return MERIDIAN_SOURCE_DIR "/tests/fixtures"; }
 std::string geo_testdata() { return MERIDIAN_GEO_TESTDATA; }
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -128,6 +129,9 @@ struct EcsReply {
 };
 std::optional<EcsReply> ecs_of(const ldns_pkt* pkt);
 std::optional<std::string> nsid_of(const ldns_pkt* pkt);
+
+// The config text with each placeholder replaced, e.g. fill(config, {{"PRIMARY_PORT", "8080"}}).
+std::string fill(std::string text, std::initializer_list<std::pair<std::string, std::string>> values);
 
 std::string fixtures();       // tests/fixtures
 std::string geo_testdata();   // ../shared/geo-testdata
