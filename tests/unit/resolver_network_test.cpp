@@ -50,6 +50,8 @@ TEST_CASE("the name is re-resolved when its TTL runs out, and a change is publis
   dns.set("app.test", Rule::addresses({"192.0.2.9"}, 1));
   REQUIRE(wait_until([&] { return running.table->generation() == 2; }, 5s));
   CHECK(published(*running.table, 1) == std::vector<std::string>{"192.0.2.9"});
+  // The table is published before the listener hears of the update: wait for that too.
+  REQUIRE(running.wait_updates(2));
   auto updates = running.updates();
   REQUIRE(updates.size() >= 2);
   CHECK(between(updates[0], updates[1]) >= 900ms);  // not before the TTL ran out
@@ -142,6 +144,7 @@ TEST_CASE("a name with only an AAAA record, and one whose AAAA queries fail") {
   REQUIRE(wait_until([&] { return running.table->generation() == 2; }));
   CHECK(published(*running.table, 0) == std::vector<std::string>{"2001:db8::6"});
   CHECK(published(*running.table, 2) == std::vector<std::string>{"192.0.2.4"});
+  REQUIRE(running.wait_updates(2));  // published before the listener hears of it
   for (const auto& seen : running.updates()) {
     if (seen.update.id == 2) CHECK(seen.update.failure == "AAAA: REFUSED");
     if (seen.update.id == 0) CHECK(seen.update.failure.empty());
