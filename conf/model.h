@@ -119,7 +119,7 @@ struct Profile {
   std::vector<Endpoint> endpoints;
   // Derived by validation: every geo code of the endpoints with its owner's index, sorted by
   // code, so geographic routing finds an owner by binary search.
-  std::vector<std::pair<std::string, size_t>> geo_owners;
+  std::vector<std::pair<uint64_t, size_t>> geo_owners;  // (geo::geo_code_key, index)
   int line = 0;
 };
 

@@ -299,7 +299,7 @@ void validate_profiles(model::Config& config) {
   for (auto& profile : config.profiles) {
     profile.geo_owners.clear();
     for (size_t i = 0; i < profile.endpoints.size(); ++i)
-      for (const auto& code : profile.endpoints[i].geo_codes) profile.geo_owners.emplace_back(code, i);
+      for (const auto& code : profile.endpoints[i].geo_codes) profile.geo_owners.emplace_back(geo::geo_code_key(code), i);
     std::sort(profile.geo_owners.begin(), profile.geo_owners.end());
   }
 }

@@ -8,8 +8,9 @@
 // XE (Sint Eustatius) and XS (Saba) are Azure's non-ISO codes.
 // One ISO 3166-1 code is missing from Azure's page: EH (Western Sahara). It is placed in GEO-AF,
 // where it lies, so every ISO country has a grouping.
-#include <algorithm>
 #include <array>
+#include <cstdint>
+#include <iterator>
 #include <string_view>
 
 #include "geo/geo.h"
@@ -43,49 +44,49 @@ constexpr Grouping groupings[] = {
     {"GEO-AP", "AS AU CK FJ FM GU HM KI MH MP NC NF NR NU NZ PF PG PN PW SB TK TO TV VU WF WS"},
 };
 
-struct CountryGrouping {
-  std::string_view country;
-  std::string_view grouping;
-};
-
-constexpr size_t country_count() {
-  size_t count = 0;
-  for (const Grouping& grouping : groupings) count += (grouping.countries.size() + 1) / 3;
-  return count;
+// Slot of a two-letter country code in a 26 x 26 table; -1 for anything else ("X1", "fr").
+constexpr int country_slot(std::string_view country) {
+  if (country.size() != 2) return -1;
+  const auto letter = [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' : -1; };
+  const int first = letter(country[0]), second = letter(country[1]);
+  return first < 0 || second < 0 ? -1 : first * 26 + second;
 }
 
-// The lists above, flattened and sorted by country at compile time for binary search.
+// Country -> 1 + index into `groupings` (0: no grouping), built at compile time: every query
+// of a geographic profile asks for its client's grouping, so this is one array read.
 constexpr auto build_index() {
-  std::array<CountryGrouping, country_count()> index{};
-  size_t next = 0;
-  for (const Grouping& grouping : groupings)
-    for (size_t at = 0; at < grouping.countries.size(); at += 3)
-      index[next++] = {grouping.countries.substr(at, 2), grouping.name};
-  std::ranges::sort(index, {}, &CountryGrouping::country);
+  std::array<uint8_t, 26 * 26> index{};
+  for (size_t g = 0; g < std::size(groupings); ++g)
+    for (size_t at = 0; at < groupings[g].countries.size(); at += 3)
+      index[size_t(country_slot(groupings[g].countries.substr(at, 2)))] = static_cast<uint8_t>(g + 1);
   return index;
 }
 
-constexpr auto index = build_index();
-
 constexpr bool well_formed() {
+  std::array<bool, 26 * 26> seen{};
+  size_t countries = 0;
   for (const Grouping& grouping : groupings)
-    for (size_t at = 0; at < grouping.countries.size(); at += 3)
+    for (size_t at = 0; at < grouping.countries.size(); at += 3) {
       if (at + 2 > grouping.countries.size() ||
           (at + 2 < grouping.countries.size() && grouping.countries[at + 2] != ' '))
         return false;
-  for (size_t i = 1; i < index.size(); ++i)
-    if (index[i - 1].country == index[i].country) return false;  // a country in two groupings
-  return true;
+      const int slot = country_slot(grouping.countries.substr(at, 2));
+      if (slot < 0 || seen[size_t(slot)]) return false;  // not a code, or in two groupings
+      seen[size_t(slot)] = true;
+      ++countries;
+    }
+  return countries == 249 + 4;  // every ISO 3166-1 country plus XE, XJ, XK, XS
 }
-static_assert(well_formed(), "each country is two letters, listed once");
-static_assert(index.size() == 249 + 4, "every ISO 3166-1 country plus XE, XJ, XK, XS");
+static_assert(well_formed(), "each country is two capital letters, listed once, all listed");
+
+constexpr auto index = build_index();
 
 }  // namespace
 
 std::string_view azure_grouping(std::string_view country) {
-  auto it = std::ranges::lower_bound(index, country, {}, &CountryGrouping::country);
-  if (it == index.end() || it->country != country) return {};
-  return it->grouping;
+  const int slot = country_slot(country);
+  if (slot < 0 || index[size_t(slot)] == 0) return {};
+  return groupings[index[size_t(slot)] - 1].name;
 }
 
 }  // namespace meridian::geo

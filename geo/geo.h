@@ -67,13 +67,24 @@ class GeoDb {
  private:
   struct Impl;
   explicit GeoDb(std::unique_ptr<Impl> impl);
-  GeoInfo search(const Address& address) const noexcept;  // lookup() without its cache
+  struct Match;
+  Match search(const Address& address) const noexcept;  // lookup() without its answer cache
   std::unique_ptr<Impl> impl_;
 };
 
 // Azure Traffic Manager's regional grouping of a country ("GEO-EU" for "FR", "GEO-ME" for "TR"),
 // from Azure's own country lists. Empty when the country is unknown.
 std::string_view azure_grouping(std::string_view country);
+
+// A geographic code ("WORLD", "GEO-EU", "FR", "US-VA") packed into an integer, one byte per
+// character, so routing finds a code's owner by comparing integers, not strings. Distinct codes
+// of up to 8 characters get distinct keys; longer ones (never valid codes) get 0.
+constexpr uint64_t geo_code_key(std::string_view code) {
+  if (code.empty() || code.size() > 8) return 0;
+  uint64_t key = 0;
+  for (size_t i = 0; i < code.size(); ++i) key |= uint64_t(static_cast<uint8_t>(code[i])) << (8 * i);
+  return key;
+}
 
 // True for a code a geographic endpoint may own: "WORLD", an Azure grouping ("GEO-EU"), an
 // ISO 3166-1 country or one of the non-ISO codes XK, XJ, XE, XS, or a subdivision "CC-SUB".

@@ -11,7 +11,8 @@ namespace meridian::routing {
 
 namespace {
 
-// The codes a client matches, most specific first, in fixed storage (no allocation).
+// The codes a client matches, most specific first, with their keys, in fixed storage (no
+// allocation).
 class ClientCodes {
  public:
   explicit ClientCodes(const geo::GeoInfo& info) {
@@ -32,7 +33,8 @@ class ClientCodes {
   }
 
   size_t size() const { return size_; }
-  std::string_view operator[](size_t index) const { return codes_[index]; }
+  std::string_view code(size_t index) const { return codes_[index]; }
+  uint64_t key(size_t index) const { return keys_[index]; }
 
  private:
   // Only for a client whose country is unknown but whose continent is (some GeoIP records carry
@@ -49,25 +51,30 @@ class ClientCodes {
     return {};
   }
 
-  void add(std::string_view code) { codes_[size_++] = code; }
+  void add(std::string_view code) {
+    codes_[size_] = code;
+    keys_[size_++] = geo::geo_code_key(code);
+  }
 
   std::array<char, 8> subdivision_{};  // "CC-SUB"
   std::array<std::string_view, 4> codes_{};
+  std::array<uint64_t, 4> keys_{};
   size_t size_ = 0;
 };
 
-// The endpoint owning `code`, as an index, or -1. conf/ guarantees at most one owner, and
-// indexes the codes (geo_owners); a profile built without validation is searched in full.
-ptrdiff_t owner_of(const model::Profile& profile, std::string_view code) {
+// The endpoint owning the code with `key`, as an index, or -1. conf/ guarantees at most one
+// owner, and indexes the codes (geo_owners); a profile built without validation is searched in
+// full.
+ptrdiff_t owner_of(const model::Profile& profile, uint64_t key) {
   if (!profile.geo_owners.empty()) {
     const auto& owners = profile.geo_owners;
-    auto it = std::lower_bound(owners.begin(), owners.end(), code,
-                               [](const auto& entry, std::string_view wanted) { return entry.first < wanted; });
-    return it != owners.end() && it->first == code ? static_cast<ptrdiff_t>(it->second) : -1;
+    auto it = std::lower_bound(owners.begin(), owners.end(), key,
+                               [](const auto& entry, uint64_t wanted) { return entry.first < wanted; });
+    return it != owners.end() && it->first == key ? static_cast<ptrdiff_t>(it->second) : -1;
   }
   for (size_t i = 0; i < profile.endpoints.size(); ++i)
     for (const auto& owned : profile.endpoints[i].geo_codes)
-      if (owned == code) return static_cast<ptrdiff_t>(i);
+      if (geo::geo_code_key(owned) == key) return static_cast<ptrdiff_t>(i);
   return -1;
 }
 
@@ -84,8 +91,8 @@ const model::Endpoint* choose_geographic(Query& query, const model::Profile& pro
   const model::Endpoint* plain_match = nullptr;
   const ClientCodes codes(query.client.info);
   for (size_t level = 0; level < codes.size(); ++level) {
-    const std::string_view code = codes[level];
-    const ptrdiff_t index = owner_of(profile, code);
+    const std::string_view code = codes.code(level);
+    const ptrdiff_t index = owner_of(profile, codes.key(level));
     if (index < 0) {
       query.trace.note("code {}: no endpoint owns it", code);
       continue;

@@ -152,3 +152,18 @@ TEST_CASE("malformed or unknown codes are not geo codes") {
     CHECK_FALSE(is_geo_code(code));
   }
 }
+
+TEST_CASE("only a known two-letter capital code has a grouping") {
+  for (std::string_view code : {"", "F", "fr", "Fr", "FRA", "1A", "A1", "ZZ", "[A", "A["})
+    CHECK(azure_grouping(code).empty());
+}
+
+TEST_CASE("geo code keys tell every code apart and fit in one integer") {
+  using meridian::geo::geo_code_key;
+  static_assert(geo_code_key("FR") != geo_code_key("FRA"));
+  static_assert(geo_code_key("GEO-EU") != geo_code_key("GEO-EUX"));
+  CHECK(geo_code_key("") == 0);
+  CHECK(geo_code_key("ABCDEFGHI") == 0);  // longer than any code
+  CHECK(geo_code_key("US-VA") == geo_code_key(std::string("US-") + "VA"));
+  CHECK(geo_code_key("US-VA") != geo_code_key("US-V"));
+}

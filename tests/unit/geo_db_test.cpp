@@ -278,3 +278,30 @@ TEST_CASE("a lookup never answers from another database's cached record") {
     CHECK(country->lookup(address).country_code() == "US");
   }
 }
+
+TEST_CASE("answers stay the same when more networks are asked than the caches hold") {
+  // 70,000 addresses spread over the IPv4 space: several times the answer cache's slots, so
+  // entries are overwritten and records evicted; every later answer must match the first one.
+  const std::string testdata = MERIDIAN_GEO_TESTDATA;
+  auto db = meridian::geo::GeoDb::open({testdata + "/dbip-country-lite/dbip-country.mmdb"});
+  std::vector<meridian::geo::Address> addresses;
+  for (uint32_t i = 0; i < 70000; ++i) {
+    const uint32_t value = i * 61357u + 16777216u;
+    meridian::geo::Address address;
+    address.bytes = {uint8_t(value >> 24), uint8_t(value >> 16), uint8_t(value >> 8), uint8_t(value)};
+    addresses.push_back(address);
+  }
+  std::vector<std::pair<std::string, unsigned>> first;
+  size_t found = 0;
+  for (const auto& address : addresses) {
+    const GeoInfo info = db->lookup(address);
+    found += info.found;
+    first.emplace_back(std::string(info.country_code()), info.prefix);
+  }
+  CHECK(found > addresses.size() / 2);  // most of the space is allocated to some country
+  for (size_t i = addresses.size(); i-- > 0;) {
+    const GeoInfo info = db->lookup(addresses[i]);
+    CHECK(std::string(info.country_code()) == first[i].first);
+    CHECK(info.prefix == first[i].second);
+  }
+}
