@@ -76,7 +76,8 @@ void Build::add_negative_soa(const ZoneIndex& zone, NameRef current) {
 }
 
 void Build::add_target_addresses() {
-  std::array<const RRset*, max_targets * 2> written{};
+  if (target_count_ == 0) return;  // the common case: A, AAAA, CNAME answers
+  std::array<const RRset*, max_targets * 2> written;  // only the first written_count are read
   size_t written_count = 0;
   for (size_t i = 0; i < target_count_; ++i) {
     for (const RRset* addresses : targets_[i].second->target_addresses) {

@@ -9,8 +9,12 @@ Snapshot::Snapshot(std::shared_ptr<const model::Config> config, std::shared_ptr<
   for (const auto& zone : config_->zones) {
     zones_.push_back(std::make_unique<ZoneIndex>(zone));
     zone_by_origin_.emplace(zone.origin_wire, zones_.back().get());
+    origin_lengths_.set(zone.origin_wire.size());
   }
-  for (const auto& profile : config_->profiles) profile_by_name_.emplace(profile.fqdn_wire, &profile);
+  for (const auto& profile : config_->profiles) {
+    profile_by_name_.emplace(profile.fqdn_wire, &profile);
+    profile_lengths_.set(profile.fqdn_wire.size());
+  }
   link_target_addresses();
   if (!config_->geo.databases.empty()) geo_ = geo::GeoDb::open(config_->geo.databases);
 }
@@ -36,13 +40,15 @@ void Snapshot::link_target_addresses() {
 const ZoneIndex* Snapshot::zone_for(std::string_view lower_name) const {
   std::string_view name = lower_name;
   while (!name.empty()) {
-    if (auto it = zone_by_origin_.find(name); it != zone_by_origin_.end()) return it->second;
+    if (name.size() < origin_lengths_.size() && origin_lengths_[name.size()])
+      if (auto it = zone_by_origin_.find(name); it != zone_by_origin_.end()) return it->second;
     name = parent_name(name);
   }
   return nullptr;
 }
 
 const model::Profile* Snapshot::profile_for(std::string_view lower_name) const {
+  if (lower_name.size() >= profile_lengths_.size() || !profile_lengths_[lower_name.size()]) return nullptr;
   auto it = profile_by_name_.find(lower_name);
   return it == profile_by_name_.end() ? nullptr : it->second;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -40,6 +41,10 @@ class Snapshot {
   std::vector<std::unique_ptr<ZoneIndex>> zones_;
   std::unordered_map<std::string, const ZoneIndex*, NameHash, std::equal_to<>> zone_by_origin_;
   std::unordered_map<std::string, const model::Profile*, NameHash, std::equal_to<>> profile_by_name_;
+  // The lengths origins and profile names have (wire names are at most 255 bytes): a name of
+  // another length is not looked up at all, so most queries hash one suffix, not every one.
+  std::bitset<256> origin_lengths_;
+  std::bitset<256> profile_lengths_;
   std::unique_ptr<geo::GeoDb> geo_;
   std::shared_ptr<const probes::HealthTable> health_;
   std::shared_ptr<const resolver::ResolvedTable> resolved_;

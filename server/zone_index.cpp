@@ -79,7 +79,8 @@ ZoneIndex::ZoneIndex(const model::Zone& zone) : origin_(zone.origin_wire) {
       nodes_.try_emplace(std::string(name));
     }
   }
-  const auto& apex = nodes_.at(origin_);
+  apex_ = &nodes_.at(origin_);
+  const auto& apex = *apex_;
   const RRset* soa = apex.find(type_soa);
   if (!soa || !apex.find(type_ns)) throw std::runtime_error("zone without SOA or NS at its apex");
   negative_soa_ = *soa;
@@ -100,7 +101,7 @@ ZoneIndex::Match ZoneIndex::find(std::string_view lower_name, uint16_t qtype) co
        i += 1 + static_cast<uint8_t>(lower_name[i]))
     label_starts[labels++] = i;
   const size_t below_apex = labels - label_count(origin_);
-  const Node* closest = node(origin_);
+  const Node* closest = apex_;
   size_t closest_start = lower_name.size() - origin_.size();
   for (size_t depth = 1; depth <= below_apex; ++depth) {
     const size_t start = label_starts[below_apex - depth];
