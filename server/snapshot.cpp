@@ -11,10 +11,12 @@ Snapshot::Snapshot(std::shared_ptr<const model::Config> config, std::shared_ptr<
     zone_by_origin_.emplace(zone.origin_wire, zones_.back().get());
     origin_lengths_.set(zone.origin_wire.size());
   }
+  std::vector<std::pair<std::string_view, const model::Profile*>> profiles;
   for (const auto& profile : config_->profiles) {
-    profile_by_name_.emplace(profile.fqdn_wire, &profile);
+    profiles.emplace_back(profile.fqdn_wire, &profile);
     profile_lengths_.set(profile.fqdn_wire.size());
   }
+  profile_by_name_ = NameTable<model::Profile>(profiles);
   link_target_addresses();
   if (!config_->geo.databases.empty()) geo_ = geo::GeoDb::open(config_->geo.databases);
 }
@@ -49,8 +51,7 @@ const ZoneIndex* Snapshot::zone_for(std::string_view lower_name) const {
 
 const model::Profile* Snapshot::profile_for(std::string_view lower_name) const {
   if (lower_name.size() >= profile_lengths_.size() || !profile_lengths_[lower_name.size()]) return nullptr;
-  auto it = profile_by_name_.find(lower_name);
-  return it == profile_by_name_.end() ? nullptr : it->second;
+  return profile_by_name_.find(lower_name);
 }
 
 }  // namespace meridian::server

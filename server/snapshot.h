@@ -15,6 +15,7 @@
 #include "probes/health_table.h"
 #include "resolver/resolved_table.h"
 #include "routing/routing.h"
+#include "server/name_table.h"
 #include "server/zone_index.h"
 
 namespace meridian::server {
@@ -40,7 +41,7 @@ class Snapshot {
   std::shared_ptr<const model::Config> config_;
   std::vector<std::unique_ptr<ZoneIndex>> zones_;
   std::unordered_map<std::string, const ZoneIndex*, NameHash, std::equal_to<>> zone_by_origin_;
-  std::unordered_map<std::string, const model::Profile*, NameHash, std::equal_to<>> profile_by_name_;
+  NameTable<model::Profile> profile_by_name_;
   // The lengths origins and profile names have (wire names are at most 255 bytes): a name of
   // another length is not looked up at all, so most queries hash one suffix, not every one.
   std::bitset<256> origin_lengths_;
