@@ -1,4 +1,4 @@
-// recvmmsg/sendmmsg on a non-blocking UDP socket, with buffers allocated once per socket.
+// recvmmsg/sendmmsg on a blocking UDP socket, with buffers allocated once per socket.
 #include "server/udp_batch.h"
 
 #include <cerrno>
@@ -33,7 +33,8 @@ size_t UdpBatch::receive(int fd) {
   }
   int received;
   do {
-    received = recvmmsg(fd, in_.data(), batch, MSG_DONTWAIT, nullptr);
+    // Blocks for the first datagram only, then takes what else is already queued.
+    received = recvmmsg(fd, in_.data(), batch, MSG_WAITFORONE, nullptr);
   } while (received < 0 && errno == EINTR);
   return received < 0 ? 0 : static_cast<size_t>(received);
 }

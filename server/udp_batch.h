@@ -1,5 +1,5 @@
-// Batched UDP: reads up to a batch of queries with one recvmmsg and sends their answers with one
-// sendmmsg (Linux). The worker calls it when libuv reports the socket readable.
+// Batched UDP: waits for queries with one recvmmsg and sends their answers with one sendmmsg
+// (Linux). Each UDP socket has a thread of its own blocked in it (server/udp_receiver.h).
 //
 // Hand-written rather than libuv's uv_udp_t: libuv 1.44 batches receives but sends each answer
 // with its own sendmsg, and the target in bench/ is total CPU per query within 15% of the floor
@@ -26,11 +26,11 @@ class UdpBatch {
 
   UdpBatch();
 
-  // Answers what is waiting on `fd`, a batch at a time, at most `max_batches` batches (so other
-  // handles on the loop get their turn). `answer(query, source, out)` returns the answer's
+  // Waits until at least one datagram is queued on `fd` (a blocking socket), takes up to a
+  // batch of what is there, and answers it. `answer(query, source, out)` returns the answer's
   // length, 0 for none. Returns the datagrams that could not be sent (full socket buffer).
   template <typename Answer>
-  size_t drain(int fd, size_t max_batches, Answer&& answer);
+  size_t serve(int fd, Answer&& answer);
 
  private:
   size_t receive(int fd);
@@ -48,29 +48,24 @@ class UdpBatch {
 geo::Address address_of(const sockaddr* address);
 
 template <typename Answer>
-size_t UdpBatch::drain(int fd, size_t max_batches, Answer&& answer) {
-  size_t unsent = 0;
-  for (size_t round = 0; round < max_batches; ++round) {
-    const size_t received = receive(fd);
-    size_t answers = 0;
-    for (size_t i = 0; i < received; ++i) {
-      if (in_[i].msg_hdr.msg_flags & MSG_TRUNC) continue;  // cut short by query_room: not a query
-      const auto* peer = reinterpret_cast<const sockaddr*>(&peers_[i]);
-      std::span<const uint8_t> query(queries_.get() + i * query_room, in_[i].msg_len);
-      std::span<uint8_t> out(answers_.get() + answers * answer_room, answer_room);
-      const size_t length = answer(query, address_of(peer), out);
-      if (length == 0) continue;
-      out_iov_[answers] = {out.data(), length};
-      out_[answers].msg_hdr.msg_name = &peers_[i];
-      out_[answers].msg_hdr.msg_namelen = in_[i].msg_hdr.msg_namelen;
-      out_[answers].msg_hdr.msg_iov = &out_iov_[answers];
-      out_[answers].msg_hdr.msg_iovlen = 1;
-      ++answers;
-    }
-    if (answers) unsent += answers - send(fd, answers);
-    if (received < batch) break;  // the socket is empty
+size_t UdpBatch::serve(int fd, Answer&& answer) {
+  const size_t received = receive(fd);
+  size_t answers = 0;
+  for (size_t i = 0; i < received; ++i) {
+    if (in_[i].msg_hdr.msg_flags & MSG_TRUNC) continue;  // cut short by query_room: not a query
+    const auto* peer = reinterpret_cast<const sockaddr*>(&peers_[i]);
+    std::span<const uint8_t> query(queries_.get() + i * query_room, in_[i].msg_len);
+    std::span<uint8_t> out(answers_.get() + answers * answer_room, answer_room);
+    const size_t length = answer(query, address_of(peer), out);
+    if (length == 0) continue;
+    out_iov_[answers] = {out.data(), length};
+    out_[answers].msg_hdr.msg_name = &peers_[i];
+    out_[answers].msg_hdr.msg_namelen = in_[i].msg_hdr.msg_namelen;
+    out_[answers].msg_hdr.msg_iov = &out_iov_[answers];
+    out_[answers].msg_hdr.msg_iovlen = 1;
+    ++answers;
   }
-  return unsent;
+  return answers ? answers - send(fd, answers) : 0;
 }
 
 }  // namespace meridian::server

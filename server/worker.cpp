@@ -1,5 +1,5 @@
-// The DNS worker's event loop: UDP datagrams via recvmmsg, TCP with RFC 7766 framing,
-// pipelining and an idle timeout.
+// The DNS worker's event loop: TCP with RFC 7766 framing, pipelining and an idle timeout. Its UDP
+// sockets are served by receiver threads it starts and stops.
 #include "server/worker.h"
 
 #include <unistd.h>
@@ -13,22 +13,12 @@
 namespace meridian::server {
 namespace {
 
-// Batches answered per readable event before the loop turns to TCP and timers again.
-constexpr size_t udp_batches_per_wakeup = 8;
-
 uint64_t seed_for(unsigned index) {
   std::random_device device;
   return (uint64_t(device()) << 32 | device()) ^ index;
 }
 
 }  // namespace
-
-struct Worker::UdpSocket {
-  Worker* worker = nullptr;
-  int fd = -1;
-  uv_poll_t poll{};
-  UdpBatch batch;
-};
 
 struct Worker::TcpListener {
   Worker* worker;
@@ -47,42 +37,26 @@ struct Worker::TcpConnection {
 
 Worker::Worker(unsigned index, const SnapshotStore& store, std::vector<int> udp_fds,
                std::vector<int> tcp_fds)
-    : index_(index), store_(store), udp_fds_(std::move(udp_fds)), tcp_fds_(std::move(tcp_fds)),
+    : index_(index), store_(store), tcp_fds_(std::move(tcp_fds)), snapshot_(store),
       random_(seed_for(index)), response_(max_response), tcp_read_(64 * 1024) {
   uv_loop_init(&loop_);
   loop_.data = this;
+  for (int fd : udp_fds) udp_.push_back(std::make_unique<UdpReceiver>(index, store, fd));
 }
 
 Worker::~Worker() {
   stop();
   uv_loop_close(&loop_);
-  for (auto& socket : udp_) close(socket->fd);  // uv_poll watches a descriptor it does not own
 }
 
 void Worker::start() {
-  snapshot_generation_ = store_.generation();
-  snapshot_ = store_.current();
   uv_async_init(&loop_, &stop_signal_, [](uv_async_t* async) {
     auto* self = static_cast<Worker*>(async->loop->data);
-    for (auto& socket : self->udp_) uv_close(reinterpret_cast<uv_handle_t*>(&socket->poll), nullptr);
     for (auto& listener : self->tcp_) uv_close(reinterpret_cast<uv_handle_t*>(&listener->handle), nullptr);
     for (auto* connection : std::vector<TcpConnection*>(self->connections_)) self->close_connection(*connection);
     uv_close(reinterpret_cast<uv_handle_t*>(async), nullptr);
   });
 
-  for (int fd : udp_fds_) {
-    auto socket = std::make_unique<UdpSocket>();
-    socket->worker = this;
-    socket->fd = fd;
-    uv_poll_init(&loop_, &socket->poll, fd);
-    socket->poll.data = socket.get();
-    uv_poll_start(&socket->poll, UV_READABLE, [](uv_poll_t* poll, int status, int) {
-      if (status < 0) return;
-      auto* self = static_cast<UdpSocket*>(poll->data);
-      self->worker->on_udp_readable(*self);
-    });
-    udp_.push_back(std::move(socket));
-  }
   for (int fd : tcp_fds_) {
     auto listener = std::make_unique<TcpListener>();
     listener->worker = this;
@@ -96,36 +70,21 @@ void Worker::start() {
     });
     tcp_.push_back(std::move(listener));
   }
-  udp_fds_.clear();
   tcp_fds_.clear();
   thread_ = std::thread([this] { run(); });
+  for (auto& receiver : udp_) receiver->start();
 }
 
 void Worker::run() { uv_run(&loop_, UV_RUN_DEFAULT); }
 
 void Worker::stop() {
+  for (auto& receiver : udp_) receiver->stop();
   if (!thread_.joinable()) return;
   uv_async_send(&stop_signal_);
   thread_.join();
 }
 
-const Snapshot& Worker::snapshot() {
-  const uint64_t generation = store_.generation();
-  if (generation != snapshot_generation_) {
-    snapshot_ = store_.current();
-    snapshot_generation_ = generation;
-  }
-  return *snapshot_;
-}
-
-void Worker::on_udp_readable(UdpSocket& socket) {
-  const Responder responder{snapshot(), random_, counters_};
-  counters_.dropped += socket.batch.drain(
-      socket.fd, udp_batches_per_wakeup,
-      [&](std::span<const uint8_t> query, const geo::Address& source, std::span<uint8_t> out) {
-        return responder.respond(query, source, false, out);
-      });
-}
+const Snapshot& Worker::snapshot() { return snapshot_.current(); }
 
 void Worker::on_connection(TcpListener& listener) {
   auto* connection = new TcpConnection;

@@ -1,4 +1,5 @@
-// A DNS worker: one thread, one libuv loop, its own UDP and TCP sockets on every listen address.
+// A DNS worker: its own UDP and TCP sockets on every listen address. TCP runs on one libuv loop
+// thread; each UDP socket has a receiver thread of its own (server/udp_receiver.h).
 #pragma once
 
 #include <uv.h>
@@ -10,7 +11,8 @@
 #include "routing/routing.h"
 #include "server/responder.h"
 #include "server/snapshot.h"
-#include "server/udp_batch.h"
+#include "server/snapshot_reader.h"
+#include "server/udp_receiver.h"
 
 namespace meridian::server {
 
@@ -23,30 +25,28 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   void start();
-  // Asks the loop to close its handles and waits for the thread; safe to call twice.
+  // Stops the UDP receivers, asks the loop to close its handles and waits for the thread; safe
+  // to call twice.
   void stop();
 
+  // TCP answers; each UDP receiver counts its own.
   const Counters& counters() const { return counters_; }
 
  private:
-  struct UdpSocket;
   struct TcpListener;
   struct TcpConnection;
 
   void run();
   // The snapshot to answer from: refreshed when the store has published a newer one.
   const Snapshot& snapshot();
-  void on_udp_readable(UdpSocket& socket);
   void on_connection(TcpListener& listener);
   void on_tcp_data(TcpConnection& connection, ssize_t nread, const uv_buf_t* buf);
   void close_connection(TcpConnection& connection);
 
   unsigned index_;
   const SnapshotStore& store_;
-  std::vector<int> udp_fds_;
   std::vector<int> tcp_fds_;
-  std::shared_ptr<const Snapshot> snapshot_;
-  uint64_t snapshot_generation_ = 0;
+  SnapshotReader snapshot_;
   routing::Random random_;
   Counters counters_;
   std::vector<uint8_t> response_;
@@ -54,7 +54,7 @@ class Worker {
 
   uv_loop_t loop_{};
   uv_async_t stop_signal_{};
-  std::vector<std::unique_ptr<UdpSocket>> udp_;
+  std::vector<std::unique_ptr<UdpReceiver>> udp_;
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   std::vector<TcpConnection*> connections_;
   std::thread thread_;

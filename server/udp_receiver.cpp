@@ -1,0 +1,57 @@
+#include "server/udp_receiver.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <random>
+
+namespace meridian::server {
+
+namespace {
+
+uint64_t seed_for(unsigned index) {
+  std::random_device device;
+  return (uint64_t(device()) << 32 | device()) ^ index;
+}
+
+}  // namespace
+
+UdpReceiver::UdpReceiver(unsigned index, const SnapshotStore& store, int fd)
+    : fd_(fd), store_(store), random_(seed_for(index)) {
+  const int flags = fcntl(fd_, F_GETFL);
+  if (flags >= 0) fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);
+}
+
+UdpReceiver::~UdpReceiver() {
+  stop();
+  close(fd_);
+}
+
+void UdpReceiver::start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void UdpReceiver::run() {
+  SnapshotReader snapshot(store_);
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    // The snapshot is taken per query, after the receive: the thread may have slept through a
+    // reload.
+    counters_.dropped += batch_.serve(fd_, [&](std::span<const uint8_t> query, const geo::Address& source,
+                                               std::span<uint8_t> out) {
+      return Responder{snapshot.current(), random_, counters_}.respond(query, source, false, out);
+    });
+  }
+}
+
+void UdpReceiver::stop() {
+  if (!thread_.joinable()) return;
+  stopping_.store(true);
+  // On Linux this fails with ENOTCONN for an unconnected UDP socket but still marks it shut
+  // for reading and wakes the blocked recvmmsg, which from then on returns at once.
+  shutdown(fd_, SHUT_RD);
+  thread_.join();
+}
+
+}  // namespace meridian::server
