@@ -64,10 +64,10 @@ struct Monitor {
 };
 
 struct Location {
+  std::optional<geo::Vector3> position;  // unit vector, worked out once at load; first: it is what queries read
   double lat = 0;
   double lon = 0;
   std::string name;  // "azure:eastus" when given as a region, empty for {lat, lon}
-  std::optional<geo::Vector3> position;  // unit vector, worked out once at load
 };
 
 enum class TargetKind : uint8_t { address, fqdn, nested };
@@ -92,34 +92,35 @@ struct Endpoint {
   std::optional<unsigned> min_child_endpoints_ipv6;
   geo::Address address;     // kind == address
   std::optional<Location> location;
+  Monitor monitor;          // its protocol (first) is read on every query
   WireName fqdn_wire;       // kind == fqdn
   std::string name;
   std::string fqdn;         // kind == fqdn, presentation form without the final dot
   std::string child;        // kind == nested: the child profile's name
   std::vector<std::string> geo_codes;
   std::vector<geo::Cidr> subnets;
-  Monitor monitor;
   int line = 0;  // where it was defined in the config file, for messages
 };
 
 enum class GeoFallback : uint8_t { none, hierarchy };
 enum class Affinity : uint8_t { none, client_subnet };
 
+// What a query reads comes first, in one cache line; names and monitor settings follow.
 struct Profile {
-  std::string name;
-  std::string fqdn;   // presentation form without the final dot
-  WireName fqdn_wire;
   Method method = Method::priority;
   uint32_t ttl = 60;
   unsigned max_return = 2;  // multivalue only
   bool enabled = true;
   GeoFallback geo_fallback = GeoFallback::none;
   Affinity affinity = Affinity::none;
-  Monitor monitor;
   std::vector<Endpoint> endpoints;
   // Derived by validation: every geo code of the endpoints with its owner's index, sorted by
   // code, so geographic routing finds an owner by binary search.
   std::vector<std::pair<uint64_t, size_t>> geo_owners;  // (geo::geo_code_key, index)
+  std::string name;
+  std::string fqdn;   // presentation form without the final dot
+  WireName fqdn_wire;
+  Monitor monitor;
   int line = 0;
 };
 

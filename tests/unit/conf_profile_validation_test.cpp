@@ -199,7 +199,7 @@ TEST_CASE("a geographic endpoint without a geo code is rejected") {
 
 TEST_CASE("a performance endpoint without a location is rejected") {
   auto a = address_endpoint("a");
-  a.location = model::Location{52.37, 4.9, "azure:westeurope", std::nullopt};
+  a.location = model::Location{std::nullopt, 52.37, 4.9, "azure:westeurope"};
   CHECK(error_of(config({profile("web", Method::performance, {a, address_endpoint("b")})}))
             .find("endpoint b has no location") != std::string::npos);
 }

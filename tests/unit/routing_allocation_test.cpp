@@ -10,13 +10,15 @@ namespace {
 size_t allocations = 0;
 }  // namespace
 
-void* operator new(std::size_t size) {
+// None of these is inlined: once inlined, GCC's -Wmismatched-new-delete sees malloc paired with
+// operator delete, or a `new` with free(), and warns.
+[[gnu::noinline]] void* operator new(std::size_t size) {
   ++allocations;
   if (void* memory = std::malloc(size == 0 ? 1 : size)) return memory;
   throw std::bad_alloc();
 }
-void operator delete(void* memory) noexcept { std::free(memory); }
-void operator delete(void* memory, std::size_t) noexcept { std::free(memory); }
+[[gnu::noinline]] void operator delete(void* memory) noexcept { std::free(memory); }
+[[gnu::noinline]] void operator delete(void* memory, std::size_t) noexcept { std::free(memory); }
 
 using namespace meridian;
 using namespace meridian::routing;

@@ -57,7 +57,7 @@ inline model::Endpoint nested_endpoint(std::string name, std::string child) {
 }
 
 inline model::Location at(double lat, double lon, std::string name = "") {
-  return model::Location{lat, lon, std::move(name), geo::unit_vector(geo::Coordinates{lat, lon})};
+  return model::Location{geo::unit_vector(geo::Coordinates{lat, lon}), lat, lon, std::move(name)};
 }
 
 inline model::Profile make_profile(std::string name, Method method, std::vector<model::Endpoint> endpoints) {
