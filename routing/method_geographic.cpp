@@ -11,32 +11,38 @@ namespace meridian::routing {
 
 namespace {
 
-// The codes a client matches, most specific first, with their keys, in fixed storage (no
-// allocation).
+// The geo code keys (geo::geo_code_key) a client matches, most specific first, worked out from
+// the GeoIP record's fixed arrays without building strings (no allocation, no strlen).
 class ClientCodes {
  public:
   explicit ClientCodes(const geo::GeoInfo& info) {
-    const std::string_view country = info.country_code();
-    const std::string_view subdivision = info.subdivision_code();
-    if (!country.empty() && !subdivision.empty()) {
-      size_t length = 0;
-      for (char c : country) subdivision_[length++] = c;
-      subdivision_[length++] = '-';
-      for (char c : subdivision) subdivision_[length++] = c;
-      add({subdivision_.data(), length});
+    const uint64_t country = key_of(info.country);
+    if (country != 0) {
+      if (const uint64_t subdivision = key_of(info.subdivision); subdivision != 0)
+        add(country | uint64_t('-') << 16 | subdivision << 24);  // "CC-SUB"
+      add(country);
     }
-    if (!country.empty()) add(country);
-    std::string_view grouping = country.empty() ? std::string_view() : geo::azure_grouping(country);
+    std::string_view grouping = country != 0 ? geo::azure_grouping(info.country_code()) : std::string_view();
     if (grouping.empty()) grouping = grouping_of_continent(info.continent.data());
-    if (!grouping.empty()) add(grouping);
-    add("WORLD");
+    if (!grouping.empty()) add(geo::geo_code_key(grouping));
+    add(world);
   }
 
   size_t size() const { return size_; }
-  std::string_view code(size_t index) const { return codes_[index]; }
   uint64_t key(size_t index) const { return keys_[index]; }
 
  private:
+  static constexpr uint64_t world = geo::geo_code_key("WORLD");
+
+  // The key of a NUL-terminated code in a fixed array (GeoInfo's country, subdivision).
+  template <size_t N>
+  static uint64_t key_of(const std::array<char, N>& code) {
+    static_assert(N <= 8);
+    uint64_t key = 0;
+    for (size_t i = 0; i < N && code[i] != '\0'; ++i) key |= uint64_t(static_cast<uint8_t>(code[i])) << (8 * i);
+    return key;
+  }
+
   // Only for a client whose country is unknown but whose continent is (some GeoIP records carry
   // nothing more): the nearest of Azure's groupings. Azure's lists are by country, so this is an
   // approximation; it beats sending a European client straight to WORLD.
@@ -51,15 +57,26 @@ class ClientCodes {
     return {};
   }
 
-  void add(std::string_view code) {
-    codes_[size_] = code;
-    keys_[size_++] = geo::geo_code_key(code);
-  }
+  void add(uint64_t key) { keys_[size_++] = key; }
 
-  std::array<char, 8> subdivision_{};  // "CC-SUB"
-  std::array<std::string_view, 4> codes_{};
   std::array<uint64_t, 4> keys_{};
   size_t size_ = 0;
+};
+
+// A key's code as text, for traces: the key's bytes are the code's characters.
+class CodeText {
+ public:
+  explicit CodeText(uint64_t key) {
+    while (key != 0 && length_ < text_.size()) {
+      text_[length_++] = static_cast<char>(key & 0xff);
+      key >>= 8;
+    }
+  }
+  std::string_view view() const { return {text_.data(), length_}; }
+
+ private:
+  std::array<char, 8> text_{};
+  size_t length_ = 0;
 };
 
 // The endpoint owning the code with `key`, as an index, or -1. conf/ guarantees at most one
@@ -68,6 +85,13 @@ class ClientCodes {
 ptrdiff_t owner_of(const model::Profile& profile, uint64_t key) {
   if (!profile.geo_owners.empty()) {
     const auto& owners = profile.geo_owners;
+    // A profile owns a handful of codes: a straight scan beats a binary search's mispredicted
+    // branches; Azure's limit of 600 codes per profile still gets the binary search.
+    if (owners.size() <= 16) {
+      for (const auto& [owned, index] : owners)
+        if (owned == key) return static_cast<ptrdiff_t>(index);
+      return -1;
+    }
     auto it = std::lower_bound(owners.begin(), owners.end(), key,
                                [](const auto& entry, uint64_t wanted) { return entry.first < wanted; });
     return it != owners.end() && it->first == key ? static_cast<ptrdiff_t>(it->second) : -1;
@@ -83,22 +107,22 @@ ptrdiff_t owner_of(const model::Profile& profile, uint64_t key) {
 const model::Endpoint* choose_geographic(Query& query, const model::Profile& profile, unsigned depth) {
   locate_client(query);
   query.depends_on_prefix(location_scope(query));
-  const Pool pool(query, profile, depth, Pool::Options{.by_qtype = false, .fail_open = false,
-                                                        .explain_statuses = false});
   const bool climb_past_unavailable = profile.geo_fallback == model::GeoFallback::hierarchy;
   // With geo_fallback: hierarchy, the match plain geographic routing would have answered, kept in
   // case nothing broader is available either (an unavailable answer beats none, as in fail-open).
   const model::Endpoint* plain_match = nullptr;
   const ClientCodes codes(query.client.info);
   for (size_t level = 0; level < codes.size(); ++level) {
-    const std::string_view code = codes.code(level);
+    const CodeText text(codes.key(level));
+    const std::string_view code = text.view();
     const ptrdiff_t index = owner_of(profile, codes.key(level));
     if (index < 0) {
       query.trace.note("code {}: no endpoint owns it", code);
       continue;
     }
     const auto& endpoint = profile.endpoints[index];
-    const model::Status status = pool.status(index);
+    // Only the matched endpoints' statuses matter (no pool, no fail-open): read just those.
+    const model::Status status = endpoint_status(query.context, endpoint, depth);
     const char* status_name = model::to_string(status);
     if (status == model::Status::Disabled) {
       query.trace.note("code {}: endpoint {} is Disabled, trying the broader region", code, endpoint.name);

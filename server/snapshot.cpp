@@ -6,11 +6,13 @@ namespace meridian::server {
 Snapshot::Snapshot(std::shared_ptr<const model::Config> config, std::shared_ptr<const probes::HealthTable> health,
                    std::shared_ptr<const resolver::ResolvedTable> resolved)
     : config_(std::move(config)), health_(std::move(health)), resolved_(std::move(resolved)) {
+  std::vector<std::pair<std::string_view, const ZoneIndex*>> origins;
   for (const auto& zone : config_->zones) {
     zones_.push_back(std::make_unique<ZoneIndex>(zone));
-    zone_by_origin_.emplace(zone.origin_wire, zones_.back().get());
+    origins.emplace_back(zone.origin_wire, zones_.back().get());
     origin_lengths_.set(zone.origin_wire.size());
   }
+  zone_by_origin_ = NameTable<ZoneIndex>(origins);
   std::vector<std::pair<std::string_view, const model::Profile*>> profiles;
   for (const auto& profile : config_->profiles) {
     profiles.emplace_back(profile.fqdn_wire, &profile);
@@ -43,7 +45,7 @@ const ZoneIndex* Snapshot::zone_for(std::string_view lower_name) const {
   std::string_view name = lower_name;
   while (!name.empty()) {
     if (name.size() < origin_lengths_.size() && origin_lengths_[name.size()])
-      if (auto it = zone_by_origin_.find(name); it != zone_by_origin_.end()) return it->second;
+      if (const ZoneIndex* zone = zone_by_origin_.find(name)) return zone;
     name = parent_name(name);
   }
   return nullptr;

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "conf/model.h"
@@ -40,7 +39,7 @@ class Snapshot {
 
   std::shared_ptr<const model::Config> config_;
   std::vector<std::unique_ptr<ZoneIndex>> zones_;
-  std::unordered_map<std::string, const ZoneIndex*, NameHash, std::equal_to<>> zone_by_origin_;
+  NameTable<ZoneIndex> zone_by_origin_;
   NameTable<model::Profile> profile_by_name_;
   // The lengths origins and profile names have (wire names are at most 255 bytes): a name of
   // another length is not looked up at all, so most queries hash one suffix, not every one.
