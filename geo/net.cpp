@@ -32,15 +32,17 @@ std::string Address::to_string() const {
 }
 
 Address Address::masked(unsigned prefix) const {
-  Address result = *this;
-  for (unsigned i = 0; i < 16; ++i) {
-    const unsigned bit = i * 8;
-    if (bit >= prefix) {
-      result.bytes[i] = 0;
-    } else if (prefix - bit < 8) {
-      result.bytes[i] &= static_cast<uint8_t>(0xff << (8 - (prefix - bit)));
-    }
-  }
+  // Two 64-bit halves, most significant bit first: one AND each instead of a loop over bytes.
+  uint64_t high = 0, low = 0;
+  std::memcpy(&high, bytes.data(), 8);
+  std::memcpy(&low, bytes.data() + 8, 8);
+  const auto mask = [](unsigned bits) { return bits == 0 ? 0 : bits >= 64 ? ~0ull : ~0ull << (64 - bits); };
+  high &= __builtin_bswap64(mask(prefix));
+  low &= __builtin_bswap64(mask(prefix > 64 ? prefix - 64 : 0));
+  Address result;
+  result.family = family;
+  std::memcpy(result.bytes.data(), &high, 8);
+  std::memcpy(result.bytes.data() + 8, &low, 8);
   return result;
 }
 

@@ -103,7 +103,8 @@ bool read_client_subnet(const uint8_t* data, size_t length, ClientSubnet& ecs) {
   const size_t address_length = (source + 7) / 8;
   if (length - 4 != address_length) return false;
   std::memcpy(address.bytes.data(), data + 4, address_length);
-  if (address.masked(source) != address) return false;
+  // Bits past the source prefix must be zero (RFC 7871 6); only the last byte can hold any.
+  if (source % 8 != 0 && (address.bytes[address_length - 1] & (0xff >> (source % 8))) != 0) return false;
   ecs.address = address;
   ecs.source_prefix = source;
   return true;

@@ -245,3 +245,24 @@ TEST_CASE("many prefixes of many lengths agree with a linear scan") {
     }
   }
 }
+
+TEST_CASE("masked clears exactly the bits past the prefix, for every prefix of both families") {
+  const auto all_ones = [](meridian::geo::Family family) {
+    meridian::geo::Address address;
+    address.family = family;
+    address.bytes.fill(0xff);
+    return address;
+  };
+  for (auto family : {meridian::geo::Family::v4, meridian::geo::Family::v6}) {
+    const auto ones = all_ones(family);
+    for (unsigned prefix = 0; prefix <= 128; ++prefix) {
+      CAPTURE(prefix);
+      const auto masked = ones.masked(prefix);
+      CHECK(masked.family == family);
+      for (unsigned bit = 0; bit < 128; ++bit) {
+        const bool set = (masked.bytes[bit / 8] >> (7 - bit % 8)) & 1;
+        if (set != (bit < prefix)) FAIL_CHECK("bit " << bit << " is " << set);
+      }
+    }
+  }
+}
