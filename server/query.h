@@ -24,8 +24,10 @@ struct Query {
   uint8_t opcode = 0;
   bool rd = false;
   bool cd = false;
-  uint8_t qname[max_name_length]{};  // wire form, case as sent
-  uint8_t qname_lower[max_name_length]{};
+  // Only the first qname_length bytes are ever written or read: left uninitialised, so a query
+  // does not start with a 510-byte memset.
+  uint8_t qname[max_name_length];  // wire form, case as sent
+  uint8_t qname_lower[max_name_length];
   size_t qname_length = 0;
   uint16_t qtype = 0;
   uint16_t qclass = 0;

@@ -52,7 +52,12 @@ class Build {
   const Query& query_;
   WireWriter& writer_;
   // NS/MX/SRV records written, with where their target name sits, for the additional section.
-  std::array<std::pair<NameRef, const WireRecord*>, max_targets> targets_{};
+  // Only the first target_count_ are set: no 1 KiB of zeroes per query.
+  struct Target {
+    NameRef where;
+    const WireRecord* record;
+  };
+  std::array<Target, max_targets> targets_;
   size_t target_count_ = 0;
 };
 
@@ -80,10 +85,10 @@ void Build::add_target_addresses() {
   std::array<const RRset*, max_targets * 2> written;  // only the first written_count are read
   size_t written_count = 0;
   for (size_t i = 0; i < target_count_; ++i) {
-    for (const RRset* addresses : targets_[i].second->target_addresses) {
+    for (const RRset* addresses : targets_[i].record->target_addresses) {
       if (std::find(written.begin(), written.begin() + written_count, addresses) != written.begin() + written_count)
         continue;
-      if (!add(Section::additional, targets_[i].first, *addresses, false)) {
+      if (!add(Section::additional, targets_[i].where, *addresses, false)) {
         // Optional data that does not fit is left out (RFC 2181 9), but a referral's glue
         // cannot be: then the client must retry over TCP.
         writer_.truncate_from(Section::additional);
