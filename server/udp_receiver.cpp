@@ -4,21 +4,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <random>
-
 namespace meridian::server {
 
-namespace {
-
-uint64_t seed_for(unsigned index) {
-  std::random_device device;
-  return (uint64_t(device()) << 32 | device()) ^ index;
-}
-
-}  // namespace
-
-UdpReceiver::UdpReceiver(unsigned index, const SnapshotStore& store, int fd)
-    : fd_(fd), store_(store), random_(seed_for(index)) {
+UdpReceiver::UdpReceiver(uint64_t seed, const SnapshotStore& store, int fd)
+    : fd_(fd), store_(store), random_(seed) {
   const int flags = fcntl(fd_, F_GETFL);
   if (flags >= 0) fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);
 }

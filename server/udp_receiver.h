@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <thread>
 
 #include "routing/routing.h"
@@ -17,8 +18,9 @@ namespace meridian::server {
 
 class UdpReceiver {
  public:
-  // Takes ownership of `fd`, a bound UDP socket (made blocking here).
-  UdpReceiver(unsigned index, const SnapshotStore& store, int fd);
+  // Takes ownership of `fd`, a bound UDP socket (made blocking here). `seed` seeds the thread's
+  // random numbers (weighted routing).
+  UdpReceiver(uint64_t seed, const SnapshotStore& store, int fd);
   ~UdpReceiver();  // stop(), then closes the socket
   UdpReceiver(const UdpReceiver&) = delete;
   UdpReceiver& operator=(const UdpReceiver&) = delete;

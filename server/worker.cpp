@@ -41,7 +41,7 @@ Worker::Worker(unsigned index, const SnapshotStore& store, std::vector<int> udp_
       random_(seed_for(index)), response_(max_response), tcp_read_(64 * 1024) {
   uv_loop_init(&loop_);
   loop_.data = this;
-  for (int fd : udp_fds) udp_.push_back(std::make_unique<UdpReceiver>(index, store, fd));
+  for (int fd : udp_fds) udp_.push_back(std::make_unique<UdpReceiver>(seed_for(index), store, fd));
 }
 
 Worker::~Worker() {
