@@ -12,7 +12,7 @@ struct EndpointPlan {
   model::EndpointId id = 0;
   size_t profile_index = 0;
   size_t endpoint_index = 0;  // within its profile
-  std::string profile;        // (profile, endpoint) names: the key for logs and a future reload
+  std::string profile;        // (profile, endpoint) names: the key for logs and for a reload
   std::string endpoint;
   bool probed = false;
   bool resolve = false;  // an FQDN target that resolver/ keeps resolved (probed, or flattened)

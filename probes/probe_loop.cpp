@@ -54,8 +54,8 @@ EndpointReport make_report(const EndpointPlan& plan, const Verdict* verdict, Tim
 }
 
 ProbeLoop::ProbeLoop(std::shared_ptr<const model::Config> config, const std::vector<EndpointPlan>& plans,
-                     HealthTable& health, ReportBoard& board, std::shared_ptr<resolver::ResolvedTable> resolved,
-                     Timestamp started)
+                     HealthTable& health, ReportBoard& board,
+                     std::shared_ptr<resolver::ResolvedTable> resolved, Timestamp started, const Carry& carry)
     : config_(std::move(config)),
       plans_(plans),
       health_(health),
@@ -63,6 +63,7 @@ ProbeLoop::ProbeLoop(std::shared_ptr<const model::Config> config, const std::vec
       resolved_table_(std::move(resolved)),
       started_(started),
       unsettled_(config_->profiles.size(), 0),
+      quiet_(config_->profiles.size(), false),
       slot_of_(plans.size(), nullptr),
       resolved_(plans.size()),
       loop_(make_loop()) {
@@ -70,18 +71,35 @@ ProbeLoop::ProbeLoop(std::shared_ptr<const model::Config> config, const std::vec
       loop_.get(), [](uv_async_t* async) { static_cast<ProbeLoop*>(async->data)->shutdown(); }, this);
   http_ = std::make_unique<HttpChecker>(loop_.get());
   tcp_ = std::make_unique<TcpChecker>(loop_.get());
+  for (size_t p = 0; p < quiet_.size(); ++p) quiet_[p] = carry.is_quiet(p);
   for (const auto& plan : plans_) {
+    if (plan.resolve) {
+      auto kept = carry.addresses(plan.id);
+      resolved_[plan.id].assign(kept.begin(), kept.end());
+    }
     if (!plan.probed) continue;
     const auto& endpoint = config_->profiles[plan.profile_index].endpoints[plan.endpoint_index];
-    auto slot = std::make_unique<Slot>(this, &plan, &endpoint, Verdict(endpoint.monitor, started));
+    const EndpointReport* before = carry.verdict(plan.id);
+    auto slot = std::make_unique<Slot>(
+        this, &plan, &endpoint,
+        before ? Verdict::resume(endpoint.monitor, *before) : Verdict(endpoint.monitor, started));
+    carried_ += before != nullptr;
     slot->timer = make_timer(loop_.get(), slot.get());
-    if (endpoint.kind == model::TargetKind::fqdn)
+    if (endpoint.kind == model::TargetKind::fqdn) {
       slot->fqdn = endpoint.fqdn;
-    else
+      slot->address = probe_address(resolved_[plan.id]);  // empty until the first answer
+    } else {
       slot->address = endpoint.address;
-    ++unsettled_[plan.profile_index];  // every probed endpoint starts CheckingEndpoint
+    }
+    if (slot->verdict.status() == model::Status::CheckingEndpoint) ++unsettled_[plan.profile_index];
     slot_of_[plan.id] = slot.get();
     slots_.push_back(std::move(slot));
+  }
+  for (const auto& plan : plans_) {
+    const Slot* slot = slot_of_[plan.id];
+    health_.set(plan.id, slot ? slot->verdict.status() : plan.initial);
+    if (!resolved_[plan.id].empty()) resolved_table_->publish(plan.id, resolved_[plan.id]);
+    board_.set(plan.id, report_of(plan.id));
   }
   make_resolver();
 }
@@ -115,11 +133,13 @@ void ProbeLoop::make_resolver() {
 }
 
 void ProbeLoop::run() {
-  spdlog::info("probes: started endpoints={} probed={} resolving={}", plans_.size(), slots_.size(),
-               std::count_if(plans_.begin(), plans_.end(), [](const EndpointPlan& plan) { return plan.resolve; }));
+  spdlog::info(
+      "probes: started endpoints={} probed={} resolving={} kept_status={}", plans_.size(), slots_.size(),
+      std::count_if(plans_.begin(), plans_.end(), [](const EndpointPlan& plan) { return plan.resolve; }),
+      carried_);
   if (resolver_) resolver_->start();
   for (size_t p = 0; p < unsettled_.size(); ++p)
-    if (unsettled_[p] == 0) log_ready(p);
+    if (unsettled_[p] == 0 && !quiet_[p]) log_ready(p);
   for (auto& slot : slots_) {
     const auto& monitor = slot->endpoint->monitor;
     auto delay = first_probe_delay(slot->plan->profile + "/" + slot->plan->endpoint, monitor.interval);

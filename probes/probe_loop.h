@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "conf/model.h"
+#include "probes/carry.h"
 #include "probes/health_table.h"
 #include "probes/http_checker.h"
 #include "probes/plan.h"
@@ -27,9 +28,11 @@ class ProbeLoop {
  public:
   // A resolver is made only when some plan resolves an FQDN; if c-ares cannot be set up, the
   // error is logged and those endpoints count every probe as a failed resolution.
+  // Publishes every endpoint's starting status, report and (what `carry` kept) resolved
+  // addresses before returning: the tables are complete before the probe thread starts.
   ProbeLoop(std::shared_ptr<const model::Config> config, const std::vector<EndpointPlan>& plans,
             HealthTable& health, ReportBoard& board, std::shared_ptr<resolver::ResolvedTable> resolved,
-            Timestamp started);
+            Timestamp started, const Carry& carry = {});
   ~ProbeLoop();
   ProbeLoop(const ProbeLoop&) = delete;
   ProbeLoop& operator=(const ProbeLoop&) = delete;
@@ -58,6 +61,8 @@ class ProbeLoop {
   std::shared_ptr<resolver::ResolvedTable> resolved_table_;
   Timestamp started_;
   std::vector<size_t> unsettled_;  // per profile: probed endpoints without a first verdict
+  std::vector<bool> quiet_;        // per profile: announced ready before a reload, unchanged since
+  size_t carried_ = 0;             // verdicts kept from before a reload
   std::vector<Slot*> slot_of_;     // per endpoint id: its slot, null when not probed
   std::vector<std::vector<geo::Address>> resolved_;  // per endpoint id: its last good answer
 

@@ -1,8 +1,10 @@
-// ProbeService: owns the probe thread and the reports; starts and stops the ProbeLoop.
+// ProbeService: owns the probe thread and the reports; starts and stops the ProbeLoop, and
+// for a reload hands the new loop what it keeps of the previous service (probes/carry.h).
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 
+#include "probes/carry.h"
 #include "probes/curl_handle.h"
 #include "probes/plan.h"
 #include "probes/probe_loop.h"
@@ -30,17 +32,22 @@ std::vector<EndpointReport> initial_reports(const std::vector<EndpointPlan>& pla
 class ProbeService::Impl {
  public:
   Impl(std::shared_ptr<const model::Config> config, std::shared_ptr<HealthTable> health,
-       std::shared_ptr<resolver::ResolvedTable> resolved)
+       std::shared_ptr<resolver::ResolvedTable> resolved, const Impl* previous)
       : config_(std::move(config)),
         health_(std::move(health)),
         resolved_(resolved ? std::move(resolved)
                            : std::make_shared<resolver::ResolvedTable>(require(config_).endpoint_count)),
         plans_(plan_endpoints(require(config_))),
-        board_(initial_reports(plans_)) {
+        board_(initial_reports(plans_), previous ? previous->generation() + 1 : 0) {
     if (!health_ || health_->size() < config_->endpoint_count)
       throw std::invalid_argument("probes: health table smaller than the config's endpoints");
     if (resolved_->size() < config_->endpoint_count)
       throw std::invalid_argument("probes: resolved table smaller than the config's endpoints");
+    // The previous service keeps probing meanwhile: what it learns after this is lost, and
+    // learnt again by the new probes within an interval or so.
+    if (previous)
+      carry_ = carry_over(*previous->config_, previous->plans_, previous->board_.all(), *config_, plans_);
+    kept_ = carry_.kept;
   }
 
   void start() {
@@ -48,12 +55,9 @@ class ProbeService::Impl {
     if (started_) return;
     started_ = true;
     curl_global_once();
-    Timestamp now = std::chrono::system_clock::now();
-    for (const auto& plan : plans_) {
-      health_->set(plan.id, plan.initial);
-      board_.set(plan.id, make_report(plan, nullptr, now));
-    }
-    loop_ = std::make_unique<ProbeLoop>(config_, plans_, *health_, board_, resolved_, now);
+    loop_ = std::make_unique<ProbeLoop>(config_, plans_, *health_, board_, resolved_,
+                                        std::chrono::system_clock::now(), carry_);
+    carry_ = Carry{};  // in the loop now
     thread_ = std::thread([loop = loop_.get()] { loop->run(); });
   }
 
@@ -71,6 +75,7 @@ class ProbeService::Impl {
   }
   uint64_t generation() const { return board_.generation(); }
   std::shared_ptr<const resolver::ResolvedTable> resolved() const { return resolved_; }
+  size_t kept_status() const { return kept_; }
 
  private:
   std::shared_ptr<const model::Config> config_;
@@ -78,6 +83,8 @@ class ProbeService::Impl {
   std::shared_ptr<resolver::ResolvedTable> resolved_;
   std::vector<EndpointPlan> plans_;
   ReportBoard board_;
+  Carry carry_;  // from the previous service, until start()
+  size_t kept_ = 0;
   std::mutex lifecycle_;
   bool started_ = false;
   std::unique_ptr<ProbeLoop> loop_;
@@ -86,7 +93,12 @@ class ProbeService::Impl {
 
 ProbeService::ProbeService(std::shared_ptr<const model::Config> config, std::shared_ptr<HealthTable> health,
                            std::shared_ptr<resolver::ResolvedTable> resolved)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(health), std::move(resolved))) {}
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(health), std::move(resolved), nullptr)) {}
+
+ProbeService::ProbeService(std::shared_ptr<const model::Config> config, std::shared_ptr<HealthTable> health,
+                           std::shared_ptr<resolver::ResolvedTable> resolved, const ProbeService& previous)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(health), std::move(resolved),
+                                   previous.impl_.get())) {}
 
 ProbeService::~ProbeService() {
   stop();
@@ -106,6 +118,9 @@ uint64_t ProbeService::generation() const {
 }
 std::shared_ptr<const resolver::ResolvedTable> ProbeService::resolved() const {
   return impl_->resolved();
+}
+size_t ProbeService::kept_status() const {
+  return impl_->kept_status();
 }
 
 }  // namespace meridian::probes

@@ -80,7 +80,16 @@ class ProbeService {
   ProbeService(const ProbeService&) = delete;
   ProbeService& operator=(const ProbeService&) = delete;
 
-  // Publishes the initial statuses to the health table, then spawns the probe thread.
+  // Reload: a service for a new config that continues `previous`, which may still be running
+  // (it is only read, under its report lock). Endpoints matched by (profile name, endpoint name)
+  // keep their verdict when their target and monitor are unchanged, FQDN targets keep their
+  // last good addresses when their name is unchanged, and generation() continues from
+  // previous.generation() + 1; the rules are in probes/carry.h. Stop `previous` once the new
+  // tables are in service: until then it keeps the ones readers still use up to date.
+  ProbeService(std::shared_ptr<const model::Config> config, std::shared_ptr<HealthTable> health,
+               std::shared_ptr<resolver::ResolvedTable> resolved, const ProbeService& previous);
+  // Publishes the starting statuses to the health table (and the addresses kept by a reload to
+  // the resolved table), then spawns the probe thread.
   // Only the first call does anything; a stopped service is not restarted.
   void start();
   // Cancels probes in flight and joins the probe thread. Safe to call twice or before start().
@@ -94,10 +103,8 @@ class ProbeService {
   // The addresses of FQDN targets, for flattened answers: written by the probe thread, read by
   // any thread without locks (its generation() bumps on every change).
   std::shared_ptr<const resolver::ResolvedTable> resolved() const;
-
-  // Reload seam (not implemented yet): a new config would be posted to the probe thread, which
-  // re-maps endpoints by (profile name, endpoint name), keeping each one's verdict when its
-  // target and monitor are unchanged.
+  // Endpoints whose verdict this service kept from the one it continues (0 without one).
+  size_t kept_status() const;
 
  private:
   class Impl;

@@ -15,7 +15,9 @@ namespace meridian::probes {
 
 class ReportBoard {
  public:
-  explicit ReportBoard(std::vector<EndpointReport> initial) : reports_(std::move(initial)) {}
+  // `generation` is where generation() starts: a reloaded service continues its predecessor's.
+  explicit ReportBoard(std::vector<EndpointReport> initial, uint64_t generation = 0)
+      : reports_(std::move(initial)), generation_(generation) {}
 
   EndpointReport get(model::EndpointId id) const {
     std::lock_guard lock(mutex_);
@@ -24,6 +26,11 @@ class ReportBoard {
   void set(model::EndpointId id, EndpointReport report) {
     std::lock_guard lock(mutex_);
     reports_.at(id) = std::move(report);
+  }
+  // Every report, copied under one lock: consistent with each other.
+  std::vector<EndpointReport> all() const {
+    std::lock_guard lock(mutex_);
+    return reports_;
   }
   size_t size() const {
     std::lock_guard lock(mutex_);

@@ -15,6 +15,19 @@ Verdict::Verdict(unsigned tolerated_failures, unsigned healthy_threshold, Timest
 Verdict::Verdict(const model::Monitor& monitor, Timestamp created)
     : Verdict(monitor.tolerated_failures, monitor.healthy_threshold, created) {}
 
+Verdict Verdict::resume(const model::Monitor& monitor, const EndpointReport& report) {
+  Verdict verdict(monitor, report.last_change);
+  verdict.status_ = report.status;
+  verdict.failures_ = report.consecutive_failures;
+  verdict.successes_ = report.consecutive_successes;
+  verdict.last_reason_ = report.reason;
+  verdict.last_ok_ = report.last_ok;
+  verdict.last_result_ = report.last_result;
+  verdict.results_ = report.results;
+  verdict.last_transition_ = report.last_transition;
+  return verdict;
+}
+
 void Verdict::set_thresholds(unsigned tolerated_failures, unsigned healthy_threshold) {
   tolerated_failures_ = tolerated_failures;
   healthy_threshold_ = std::max(1u, healthy_threshold);

@@ -26,6 +26,9 @@ class Verdict {
   // first transition.
   Verdict(unsigned tolerated_failures, unsigned healthy_threshold, Timestamp created);
   Verdict(const model::Monitor& monitor, Timestamp created);
+  // For a reload: the verdict that `report` describes (status, counts, last result, last
+  // transition), continued under `monitor`'s thresholds. No clock: the times are the report's.
+  static Verdict resume(const model::Monitor& monitor, const EndpointReport& report);
 
   // Records one result; returns the transition it caused, if any.
   std::optional<Transition> record(const Result& result, Timestamp now);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 namespace meridian::server {
@@ -10,6 +11,10 @@ UdpReceiver::UdpReceiver(uint64_t seed, const SnapshotStore& store, int fd)
     : fd_(fd), store_(store), random_(seed) {
   const int flags = fcntl(fd_, F_GETFL);
   if (flags >= 0) fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);
+  // An idle receiver still wakes once in a while to let go of a replaced snapshot, so a reload's
+  // old generation is freed even on a socket that gets no queries.
+  const timeval wake{.tv_sec = idle_wake_seconds, .tv_usec = 0};
+  setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &wake, sizeof wake);
 }
 
 UdpReceiver::~UdpReceiver() {
@@ -25,6 +30,7 @@ void UdpReceiver::start() {
 void UdpReceiver::run() {
   SnapshotReader snapshot(store_);
   while (!stopping_.load(std::memory_order_relaxed)) {
+    snapshot.current();  // after an idle wake-up: drop a replaced snapshot
     // The snapshot is taken per query, after the receive: the thread may have slept through a
     // reload.
     counters_.dropped += batch_.serve(fd_, [&](std::span<const uint8_t> query, const geo::Address& source,

@@ -18,6 +18,8 @@ namespace meridian::server {
 
 class UdpReceiver {
  public:
+  static constexpr int idle_wake_seconds = 1;
+
   // Takes ownership of `fd`, a bound UDP socket (made blocking here). `seed` seeds the thread's
   // random numbers (weighted routing).
   UdpReceiver(uint64_t seed, const SnapshotStore& store, int fd);

@@ -54,8 +54,12 @@ void Worker::start() {
     auto* self = static_cast<Worker*>(async->loop->data);
     for (auto& listener : self->tcp_) uv_close(reinterpret_cast<uv_handle_t*>(&listener->handle), nullptr);
     for (auto* connection : std::vector<TcpConnection*>(self->connections_)) self->close_connection(*connection);
+    uv_close(reinterpret_cast<uv_handle_t*>(&self->refresh_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(async), nullptr);
   });
+  uv_timer_init(&loop_, &refresh_);
+  const uint64_t every = UdpReceiver::idle_wake_seconds * 1000;
+  uv_timer_start(&refresh_, [](uv_timer_t* timer) { static_cast<Worker*>(timer->loop->data)->snapshot(); }, every, every);
 
   for (int fd : tcp_fds_) {
     auto listener = std::make_unique<TcpListener>();

@@ -54,6 +54,7 @@ class Worker {
 
   uv_loop_t loop_{};
   uv_async_t stop_signal_{};
+  uv_timer_t refresh_{};  // lets an idle loop drop a replaced snapshot
   std::vector<std::unique_ptr<UdpReceiver>> udp_;
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   std::vector<TcpConnection*> connections_;
