@@ -39,6 +39,7 @@ Worker::Worker(unsigned index, const SnapshotStore& store, std::vector<int> udp_
                std::vector<int> tcp_fds)
     : index_(index), store_(store), tcp_fds_(std::move(tcp_fds)), snapshot_(store),
       random_(seed_for(index)), response_(max_response), tcp_read_(64 * 1024) {
+  tcp_out_.reserve(tcp_flush_bytes + max_response + 2);
   uv_loop_init(&loop_);
   loop_.data = this;
   for (int fd : udp_fds) udp_.push_back(std::make_unique<UdpReceiver>(seed_for(index), store, fd));
@@ -150,20 +151,46 @@ void Worker::on_tcp_data(TcpConnection& connection, ssize_t nread, const uv_buf_
     offset += 2 + length;
     const size_t size = responder.respond(message, connection.peer, true, response_);
     if (size == 0) continue;
-    auto* write = new uv_write_t;
-    auto* framed = new std::vector<uint8_t>;
-    framed->reserve(size + 2);
-    framed->push_back(static_cast<uint8_t>(size >> 8));
-    framed->push_back(static_cast<uint8_t>(size & 0xff));
-    framed->insert(framed->end(), response_.begin(), response_.begin() + size);
-    write->data = framed;
-    uv_buf_t out = uv_buf_init(reinterpret_cast<char*>(framed->data()), framed->size());
-    uv_write(write, reinterpret_cast<uv_stream_t*>(&connection.handle), &out, 1, [](uv_write_t* request, int) {
-      delete static_cast<std::vector<uint8_t>*>(request->data);
-      delete request;
+    tcp_out_.push_back(static_cast<uint8_t>(size >> 8));
+    tcp_out_.push_back(static_cast<uint8_t>(size & 0xff));
+    tcp_out_.insert(tcp_out_.end(), response_.begin(), response_.begin() + size);
+    if (tcp_out_.size() >= tcp_flush_bytes) send_tcp(connection);
+    if (connection.closing) return;  // the write failed
+  }
+  send_tcp(connection);
+  connection.pending.erase(connection.pending.begin(), connection.pending.begin() + offset);
+}
+
+void Worker::send_tcp(TcpConnection& connection) {
+  if (tcp_out_.empty()) return;
+  if (connection.closing) {
+    tcp_out_.clear();
+    return;
+  }
+  auto* stream = reinterpret_cast<uv_stream_t*>(&connection.handle);
+  // Straight into the socket when it has room and nothing is queued before it (uv_try_write
+  // refuses while earlier writes wait, so answers keep their order): no allocation, one write
+  // for every answer of a read.
+  uv_buf_t whole = uv_buf_init(reinterpret_cast<char*>(tcp_out_.data()), tcp_out_.size());
+  const int written = uv_try_write(stream, &whole, 1);
+  if (written < 0 && written != UV_EAGAIN) {
+    tcp_out_.clear();
+    close_connection(connection);
+    return;
+  }
+  const size_t sent = written > 0 ? size_t(written) : 0;
+  if (sent < tcp_out_.size()) {
+    // The client reads slower than we answer: queue a copy of the rest.
+    auto* request = new uv_write_t;
+    auto* rest = new std::vector<uint8_t>(tcp_out_.begin() + sent, tcp_out_.end());
+    request->data = rest;
+    uv_buf_t out = uv_buf_init(reinterpret_cast<char*>(rest->data()), rest->size());
+    uv_write(request, stream, &out, 1, [](uv_write_t* write, int) {
+      delete static_cast<std::vector<uint8_t>*>(write->data);
+      delete write;
     });
   }
-  connection.pending.erase(connection.pending.begin(), connection.pending.begin() + offset);
+  tcp_out_.clear();
 }
 
 void Worker::close_connection(TcpConnection& connection) {

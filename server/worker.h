@@ -41,6 +41,7 @@ class Worker {
   const Snapshot& snapshot();
   void on_connection(TcpListener& listener);
   void on_tcp_data(TcpConnection& connection, ssize_t nread, const uv_buf_t* buf);
+  void send_tcp(TcpConnection& connection);
   void close_connection(TcpConnection& connection);
 
   unsigned index_;
@@ -51,6 +52,9 @@ class Worker {
   Counters counters_;
   std::vector<uint8_t> response_;
   std::vector<uint8_t> tcp_read_;
+  // Framed answers to one read of one connection, written together by send_tcp().
+  static constexpr size_t tcp_flush_bytes = 64 * 1024;
+  std::vector<uint8_t> tcp_out_;
 
   uv_loop_t loop_{};
   uv_async_t stop_signal_{};
