@@ -53,6 +53,16 @@ void route_profile(Query& query, const model::Profile& profile, unsigned depth, 
     query.trace.note("profile {} is disabled: NODATA", profile.name);
     return;
   }
+  // Every method but geographic reads each endpoint's first cache line (performance also its
+  // location, two lines on): ask for all of them now, so their misses overlap instead of coming
+  // one after another. With 10,000 profiles these misses were a third of a query's time.
+  if (profile.method != model::Method::geographic) {
+    for (const auto& endpoint : profile.endpoints) {
+      __builtin_prefetch(&endpoint);
+      if (profile.method == model::Method::performance)
+        __builtin_prefetch(reinterpret_cast<const char*>(&endpoint) + 2 * 64);
+    }
+  }
   if (profile.method == model::Method::multivalue) {
     answer_multivalue(query, profile, depth, answer);
     return;

@@ -42,9 +42,11 @@ class NameTable {
     for (size_t at = hash & mask_;; at = (at + 1) & mask_) {
       const Slot& slot = slots_[at];
       if (!slot.value) return nullptr;
-      if (slot.hash == hash && slot.length == name.size() &&
-          std::memcmp(names_.data() + slot.offset, name.data(), name.size()) == 0)
-        return slot.value;
+      if (slot.hash == hash && slot.length == name.size()) {
+        // The caller reads the value next: fetch it while the name is compared.
+        __builtin_prefetch(slot.value);
+        if (std::memcmp(names_.data() + slot.offset, name.data(), name.size()) == 0) return slot.value;
+      }
     }
   }
 
