@@ -3,8 +3,8 @@
 # same load, one table. Usage: bash bench/compare.sh [--record] [--quick] [--no-scale] [--no-dnsperf]
 #
 # Every server runs on 127.0.0.1 on its own high port, pinned to core 0 with one worker thread;
-# meridian-loadgen runs pinned to core 1. Each (server, workload) gets a 3 s window at a fixed
-# rate (the same for all, so CPU per query compares like for like) and a 6 s peak search; then
+# meridian-loadgen runs pinned to core 1. Each (server, workload) gets a 5 s window at a fixed
+# rate (the same for all, so CPU per query compares like for like) and a 5 s peak search; then
 # scale.sh. --record puts the tables at the top of bench/RESULTS.md. Everything runs inside a
 # private network namespace when `unshare` allows it, so no packet can leave loopback. Every
 # process started is stopped by PID on exit.
@@ -46,8 +46,8 @@ fi
 
 rate=${BENCH_RATE:-100000}        # the fixed-rate window, queries/s, for every server alike
 tcp_rate=${BENCH_TCP_RATE:-50000}
-duration=3
-peak_budget=6
+duration=5
+peak_budget=5
 if [ -n "$quick" ]; then duration=1; peak_budget=2; fi
 
 geo_db=${BENCH_GEO_DB:-$root_dir/../shared/geo-testdata/maxmind-test-data/GeoIP2-City-Test.mmdb}

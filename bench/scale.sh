@@ -9,8 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 
 sizes="10 1000 10000"
-duration=3
-peak_budget=6
+duration=5
+peak_budget=5
 inside=""
 while [ $# -gt 0 ]; do
   case $1 in
