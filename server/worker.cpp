@@ -111,10 +111,14 @@ void Worker::on_connection(TcpListener& listener) {
   connections_.push_back(connection);
 
   const auto idle = snapshot().config().server.tcp_idle_timeout.count();
+  // Repeating, so that uv_timer_again() on every read restarts the count (with a repeat of 0 it
+  // does nothing, and a busy connection was closed `idle` after it opened).
   uv_timer_start(&connection->idle, [](uv_timer_t* timer) {
     auto* self = static_cast<TcpConnection*>(timer->data);
+    // Answers still on their way (a client reading slowly) are not idleness: look again later.
+    if (uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&self->handle)) > 0) return;
     self->worker->close_connection(*self);
-  }, idle, 0);
+  }, idle, idle);
   // Answers go out as soon as they are written: Nagle would hold back the second of two
   // pipelined answers for an ACK (RFC 7766 recommends disabling it).
   uv_tcp_nodelay(&connection->handle, 1);

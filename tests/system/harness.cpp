@@ -274,9 +274,11 @@ std::optional<std::vector<uint8_t>> udp_exchange(uint16_t port, const std::vecto
   return reply;
 }
 
-TcpClient::TcpClient(uint16_t port, bool ipv6) {
+TcpClient::TcpClient(uint16_t port, bool ipv6, int receive_buffer) {
   fd_ = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd_ >= 0);
+  if (receive_buffer > 0)
+    REQUIRE(setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer) == 0);
   socklen_t length = 0;
   auto address = loopback(port, ipv6, length);
   REQUIRE(connect(fd_, reinterpret_cast<sockaddr*>(&address), length) == 0);
@@ -284,7 +286,24 @@ TcpClient::TcpClient(uint16_t port, bool ipv6) {
 TcpClient::~TcpClient() { close(fd_); }
 
 bool TcpClient::send_raw(const std::vector<uint8_t>& bytes) {
-  return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+  // All of it, however long the server takes to read (a sanitized server is slow), up to 30 s:
+  // one send may take only part, or end early on a signal.
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return false;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return false;
+    pollfd entry{fd_, POLLOUT, 0};
+    poll(&entry, 1, static_cast<int>(std::min<int64_t>(left.count(), 200)));
+  }
+  return true;
 }
 
 bool TcpClient::send(const std::vector<uint8_t>& message) {

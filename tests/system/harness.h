@@ -99,7 +99,8 @@ std::optional<std::vector<uint8_t>> udp_exchange(uint16_t port, const std::vecto
 // A TCP connection to the server, with RFC 7766 length framing.
 class TcpClient {
  public:
-  explicit TcpClient(uint16_t port, bool ipv6 = false);
+  // receive_buffer > 0 fixes SO_RCVBUF (no autotuning), for tests of a client that reads slowly.
+  explicit TcpClient(uint16_t port, bool ipv6 = false, int receive_buffer = 0);
   ~TcpClient();
   bool send(const std::vector<uint8_t>& message);
   bool send_raw(const std::vector<uint8_t>& bytes);

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <set>
+#include <thread>
 
 #include "harness.h"
 #include "static_config.h"
@@ -69,6 +70,43 @@ TEST_CASE("an idle connection is closed by the server after its idle timeout") {
   CHECK(client.closed_by_peer(std::chrono::seconds(5)));
 }
 
+TEST_CASE("a connection that keeps asking is not closed by the idle timeout") {
+  // A query every 200 ms for 1.6 s: past the 500 ms idle timeout counted from the connection's
+  // start, never past it counted from the last query.
+  TcpClient client(server().port());
+  for (int i = 0; i < 8; ++i) {
+    REQUIRE(client.send(to_wire(make_query("www.example.test.", LDNS_RR_TYPE_A).get())));
+    REQUIRE_MESSAGE(client.receive().has_value(), "query " << i);
+    CHECK_FALSE(client.closed_by_peer(std::chrono::milliseconds(200)));
+  }
+}
+
+TEST_CASE("answers still being written keep a connection open past its idle timeout") {
+  // 5,000 answers of about 3 KB (16 MB) to a client with a 64 KiB receive buffer that starts
+  // reading only after three idle timeouts: the server holds most of them queued, and must not
+  // take the quiet for idleness and drop them.
+  std::vector<uint8_t> stream;
+  constexpr uint16_t count = 5000;
+  for (uint16_t id = 0; id < count; ++id) {
+    auto query = make_query("big.example.test.", LDNS_RR_TYPE_TXT);
+    ldns_pkt_set_id(query.get(), id);
+    auto wire = to_wire(query.get());
+    stream.push_back(static_cast<uint8_t>(wire.size() >> 8));
+    stream.push_back(static_cast<uint8_t>(wire.size()));
+    stream.insert(stream.end(), wire.begin(), wire.end());
+  }
+  TcpClient client(server().port(), false, 64 * 1024);
+  REQUIRE(client.send_raw(stream));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the slow client, not a wait for an event
+  uint16_t received = 0;
+  while (received < count) {
+    auto reply = client.receive(std::chrono::seconds(10));
+    if (!reply || ldns_pkt_id(parse(*reply).get()) != received) break;
+    ++received;
+  }
+  CHECK(received == count);
+}
+
 TEST_CASE("a malformed message over TCP gets FORMERR and the connection keeps working") {
   TcpClient client(server().port());
   REQUIRE(client.send({0x12, 0x34, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}));
@@ -83,7 +121,6 @@ TEST_CASE("a client that reads only after sending 60,000 queries gets every answ
   // About 6 MB of answers: more than the socket buffers hold, so the server must queue what the
   // client is not reading yet, behind what it already wrote, and lose nothing.
   constexpr uint16_t count = 60000;
-  TcpClient client(server().port());
   std::vector<uint8_t> stream;
   for (uint16_t id = 0; id < count; ++id) {
     auto query = make_query("status.example.test.", LDNS_RR_TYPE_A);
@@ -93,6 +130,9 @@ TEST_CASE("a client that reads only after sending 60,000 queries gets every answ
     stream.push_back(static_cast<uint8_t>(wire.size()));
     stream.insert(stream.end(), wire.begin(), wire.end());
   }
+  // Connected only now: building the queries can outlast the idle timeout (500 ms) in a
+  // sanitized build.
+  TcpClient client(server().port());
   REQUIRE(client.send_raw(stream));
   uint16_t expected = 0;
   for (; expected < count; ++expected) {
