@@ -14,6 +14,20 @@ Server& server() {
   static Server instance(static_config);
   return instance;
 }
+
+// `count` queries for `name`, framed for TCP back to back, with IDs 0, 1, 2, ...
+std::vector<uint8_t> pipelined(const std::string& name, ldns_rr_type type, uint16_t count) {
+  std::vector<uint8_t> stream;
+  for (uint16_t id = 0; id < count; ++id) {
+    auto query = make_query(name, type);
+    ldns_pkt_set_id(query.get(), id);
+    auto wire = to_wire(query.get());
+    stream.push_back(static_cast<uint8_t>(wire.size() >> 8));
+    stream.push_back(static_cast<uint8_t>(wire.size()));
+    stream.insert(stream.end(), wire.begin(), wire.end());
+  }
+  return stream;
+}
 }  // namespace
 
 TEST_CASE("several pipelined queries on one connection are all answered") {
@@ -85,16 +99,8 @@ TEST_CASE("answers still being written keep a connection open past its idle time
   // 5,000 answers of about 3 KB (16 MB) to a client with a 64 KiB receive buffer that starts
   // reading only after three idle timeouts: the server holds most of them queued, and must not
   // take the quiet for idleness and drop them.
-  std::vector<uint8_t> stream;
   constexpr uint16_t count = 5000;
-  for (uint16_t id = 0; id < count; ++id) {
-    auto query = make_query("big.example.test.", LDNS_RR_TYPE_TXT);
-    ldns_pkt_set_id(query.get(), id);
-    auto wire = to_wire(query.get());
-    stream.push_back(static_cast<uint8_t>(wire.size() >> 8));
-    stream.push_back(static_cast<uint8_t>(wire.size()));
-    stream.insert(stream.end(), wire.begin(), wire.end());
-  }
+  const auto stream = pipelined("big.example.test.", LDNS_RR_TYPE_TXT, count);
   TcpClient client(server().port(), false, 64 * 1024);
   REQUIRE(client.send_raw(stream));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the slow client, not a wait for an event
@@ -121,15 +127,7 @@ TEST_CASE("a client that reads only after sending 60,000 queries gets every answ
   // About 6 MB of answers: more than the socket buffers hold, so the server must queue what the
   // client is not reading yet, behind what it already wrote, and lose nothing.
   constexpr uint16_t count = 60000;
-  std::vector<uint8_t> stream;
-  for (uint16_t id = 0; id < count; ++id) {
-    auto query = make_query("status.example.test.", LDNS_RR_TYPE_A);
-    ldns_pkt_set_id(query.get(), id);
-    auto wire = to_wire(query.get());
-    stream.push_back(static_cast<uint8_t>(wire.size() >> 8));
-    stream.push_back(static_cast<uint8_t>(wire.size()));
-    stream.insert(stream.end(), wire.begin(), wire.end());
-  }
+  const auto stream = pipelined("status.example.test.", LDNS_RR_TYPE_A, count);
   // Connected only now: building the queries can outlast the idle timeout (500 ms) in a
   // sanitized build.
   TcpClient client(server().port());
