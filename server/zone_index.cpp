@@ -79,6 +79,10 @@ ZoneIndex::ZoneIndex(const model::Zone& zone) : origin_(zone.origin_wire) {
       nodes_.try_emplace(std::string(name));
     }
   }
+  std::vector<std::pair<std::string_view, const Node*>> entries;
+  entries.reserve(nodes_.size());
+  for (const auto& [name, node] : nodes_) entries.emplace_back(name, &node);
+  index_ = NameTable<Node>(entries);
   apex_ = &nodes_.at(origin_);
   const auto& apex = *apex_;
   const RRset* soa = apex.find(type_soa);
@@ -88,8 +92,7 @@ ZoneIndex::ZoneIndex(const model::Zone& zone) : origin_(zone.origin_wire) {
 }
 
 const Node* ZoneIndex::node(std::string_view lower_name) const {
-  auto it = nodes_.find(lower_name);
-  return it == nodes_.end() ? nullptr : &it->second;
+  return index_.find(lower_name);
 }
 
 ZoneIndex::Match ZoneIndex::find(std::string_view lower_name, uint16_t qtype) const {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "conf/model.h"
+#include "server/name_table.h"
 
 namespace meridian::server {
 
@@ -34,28 +35,6 @@ struct Node {
 };
 
 // Transparent hashing so lookups take string_views into the query buffer.
-// Wire names are short: eight bytes per step, mixed by multiplication, inline. std::hash's
-// out-of-line Murmur took a tenth of a static answer (bench/answer-time.sh). The keys come from
-// the config, so a query name cannot make a bucket longer than the config made it. Not
-// noexcept on purpose: libstdc++ then stores each key's hash, and a miss compares hashes along
-// the bucket instead of rehashing every key in it.
-struct NameHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view name) const {
-    uint64_t hash = name.size() * 0x9e3779b97f4a7c15ull;
-    size_t at = 0;
-    for (; at + 8 <= name.size(); at += 8) {
-      uint64_t word;
-      std::memcpy(&word, name.data() + at, 8);
-      hash = (hash ^ word) * 0xff51afd7ed558ccdull;
-      hash ^= hash >> 32;
-    }
-    uint64_t tail = 0;
-    std::memcpy(&tail, name.data() + at, name.size() - at);
-    hash = (hash ^ tail) * 0xc4ceb9fe1a85ec53ull;
-    return hash ^ (hash >> 29);
-  }
-};
 
 class ZoneIndex {
  public:
@@ -84,7 +63,8 @@ class ZoneIndex {
 
  private:
   std::string origin_;
-  std::unordered_map<std::string, Node, NameHash, std::equal_to<>> nodes_;
+  std::unordered_map<std::string, Node, NameHash, std::equal_to<>> nodes_;  // owns the nodes
+  NameTable<Node> index_;  // finds them: one flat array, built once nodes_ is complete
   const Node* apex_ = nullptr;  // nodes_ never moves its nodes
   RRset negative_soa_;
 };
