@@ -30,8 +30,9 @@ struct NameHash {
       hash = (hash ^ word) * 0xff51afd7ed558ccdull;
       hash ^= hash >> 32;
     }
-    uint64_t tail = 0;
-    std::memcpy(&tail, name.data() + at, name.size() - at);
+    uint64_t tail = 0;  // byte by byte: a memcpy of variable length is a call into libc
+    for (size_t i = 0; at + i < name.size(); ++i)
+      tail |= uint64_t(static_cast<uint8_t>(name[at + i])) << (8 * i);
     hash = (hash ^ tail) * 0xc4ceb9fe1a85ec53ull;
     return hash ^ (hash >> 29);
   }
