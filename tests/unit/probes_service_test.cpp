@@ -1,11 +1,11 @@
 // The ProbeService as a whole: initial statuses, lifecycle, generation, logs, one thread.
 #include <doctest/doctest.h>
-#include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <filesystem>
 
+#include "tests/unit/captured_log.h"
 #include "tests/unit/probes_fixture.h"
 #include "tests/unit/resolver_responder.h"
 
@@ -23,27 +23,7 @@ size_t thread_count() {
   return count;
 }
 
-// Routes spdlog into a ring buffer for the test's lifetime, with main()'s pattern.
-class CapturedLog {
- public:
-  CapturedLog()
-      : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000)),
-        previous_(spdlog::default_logger()) {
-    auto logger = std::make_shared<spdlog::logger>("captured", sink_);
-    logger->set_pattern("%l %v");
-    spdlog::set_default_logger(logger);
-  }
-  ~CapturedLog() { spdlog::set_default_logger(previous_); }
-  size_t count(const std::string& line) const {
-    auto lines = sink_->last_formatted();
-    return size_t(std::count_if(lines.begin(), lines.end(),
-                                [&](const std::string& logged) { return logged.starts_with(line); }));
-  }
-
- private:
-  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
+using meridian::testing::CapturedLog;
 
 }  // namespace
 

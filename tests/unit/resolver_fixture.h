@@ -2,7 +2,6 @@
 // updates it reported and helpers to wait for them; and a log capture for its log lines.
 #pragma once
 
-#include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 #include <uv.h>
 
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "resolver/resolver.h"
+#include "tests/unit/captured_log.h"
 #include "tests/unit/resolver_responder.h"
 
 namespace resolver_test {
@@ -169,26 +169,6 @@ class RunningResolver {
   std::atomic<uint64_t> lookups_{0};
 };
 
-// Routes spdlog into a ring buffer for the test's lifetime, with main()'s pattern.
-class CapturedLog {
- public:
-  CapturedLog()
-      : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000)), previous_(spdlog::default_logger()) {
-    auto logger = std::make_shared<spdlog::logger>("captured", sink_);
-    logger->set_pattern("%l %v");
-    spdlog::set_default_logger(logger);
-  }
-  ~CapturedLog() { spdlog::set_default_logger(previous_); }
-  size_t count(const std::string& line) const {
-    auto lines = sink_->last_formatted();
-    return size_t(std::count_if(lines.begin(), lines.end(),
-                                [&](const std::string& logged) { return logged.starts_with(line); }));
-  }
-  std::vector<std::string> lines() const { return sink_->last_formatted(); }
-
- private:
-  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
+using meridian::testing::CapturedLog;
 
 }  // namespace resolver_test
