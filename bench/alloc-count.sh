@@ -23,23 +23,14 @@ done
 
 if [ -z "$inside" ]; then
   build_tools
-  if [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then
-    exec unshare --net bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" --inside-netns --queries "$count"
-  fi
+  enter_private_netns "$0" --queries "$count"
 fi
 
-geo_db=${BENCH_GEO_DB:-$root_dir/../shared/geo-testdata/maxmind-test-data/GeoIP2-City-Test.mmdb}
-geo_db=$(cd "$(dirname "$geo_db")" && pwd)/$(basename "$geo_db")
+geo_db=$(bench_geo_db)
 port=15320
 rate=20000
 seconds=$(awk -v n="$count" -v r="$rate" 'BEGIN {printf "%.2f", n / r}')
-work=$(mktemp -d /tmp/meridian-alloc.XXXXXX)
-cleanup() {
-  stop_all
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_work_dir alloc
 
 cc -O2 -shared -fPIC -o "$work/malloc_count.so" "$here/alloc-count/malloc_count.c" || die "cc failed"
 write_bench_data "$work" "$port" "$geo_db"

@@ -24,10 +24,8 @@ fi
 cmake --build "$build_dir" -j2 --target meridian-answer-time > "$build_dir/answer-time-build.log" 2>&1 \
   || die "build failed: see $build_dir/answer-time-build.log"
 
-geo_db=${BENCH_GEO_DB:-$root_dir/../shared/geo-testdata/maxmind-test-data/GeoIP2-City-Test.mmdb}
-geo_db=$(cd "$(dirname "$geo_db")" && pwd)/$(basename "$geo_db")
-work=$(mktemp -d /tmp/meridian-answer-time.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+geo_db=$(bench_geo_db)
+make_work_dir answer-time
 write_bench_data "$work" 15399 "$geo_db"
 
 run() {

@@ -38,9 +38,7 @@ if [[ " $* " != *" --inside-netns "* ]]; then
   install_peers
   log "building in $build_dir"
   build_tools
-  if [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then
-    exec unshare --net bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@" --inside-netns
-  fi
+  enter_private_netns "$0" "$@"
   log "warning: no private network namespace (unshare); running on the host's loopback"
 fi
 
@@ -50,17 +48,9 @@ duration=5
 peak_budget=5
 if [ -n "$quick" ]; then duration=1; peak_budget=2; fi
 
-geo_db=${BENCH_GEO_DB:-$root_dir/../shared/geo-testdata/maxmind-test-data/GeoIP2-City-Test.mmdb}
-[ -f "$geo_db" ] || die "no GeoIP database at $geo_db (set BENCH_GEO_DB)"
-geo_db=$(cd "$(dirname "$geo_db")" && pwd)/$(basename "$geo_db")
+geo_db=$(bench_geo_db)
 
-work=$(mktemp -d /tmp/meridian-bench.XXXXXX)
-cleanup() {
-  stop_all
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_work_dir bench
 
 # ---------------------------------------------------------------------------------------------
 port_floor=15300 port_meridian=15301 port_knot=15302 port_nsd=15303 port_gdnsd=15304

@@ -67,6 +67,32 @@ stop_all() {
 }
 
 # build_tools: the server and the two bench tools, RelWithDebInfo, in $build_dir.
+# Runs the calling script again inside a private network namespace that has only loopback,
+# when allowed (root and unshare), so no packet can leave the machine. Call it as
+# `enter_private_netns "$0" ARGS...`; the re-run gets ARGS plus --inside-netns. Returns (and the
+# script goes on, on the host's loopback) when a namespace cannot be made.
+enter_private_netns() {
+  if [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then
+    exec unshare --net bash -c 'ip link set lo up && exec bash "$0" "$@"' "$@" --inside-netns
+  fi
+}
+
+# The GeoIP database Meridian, gdnsd and the ECS client spread use (BENCH_GEO_DB overrides),
+# as an absolute path: the servers run from other directories.
+bench_geo_db() {
+  local db=${BENCH_GEO_DB:-$root_dir/../shared/geo-testdata/maxmind-test-data/GeoIP2-City-Test.mmdb}
+  [ -f "$db" ] || die "no GeoIP database at $db (set BENCH_GEO_DB)"
+  echo "$(cd "$(dirname "$db")" && pwd)/$(basename "$db")"
+}
+
+# Sets $work to a fresh scratch directory; on exit, every process the run started is stopped
+# by its PID and the directory removed.
+make_work_dir() {  # NAME
+  work=$(mktemp -d "/tmp/meridian-$1.XXXXXX")
+  trap 'stop_all; rm -rf "$work"' EXIT
+  trap 'exit 130' INT TERM
+}
+
 build_tools() {
   local targets=(meridian-loadgen meridian-floor)
   [ -n "${BENCH_MERIDIAN:-}" ] || targets+=(meridian)

@@ -28,22 +28,12 @@ command -v perf >/dev/null || die "needs perf (apt-get install linux-perf)"
 
 if [ -z "$inside" ]; then
   build_tools
-  if [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then
-    exec unshare --net bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" --inside-netns "$workload" \
-      --rate "$rate" --seconds "$seconds"
-  fi
+  enter_private_netns "$0" "$workload" --rate "$rate" --seconds "$seconds"
 fi
 
-geo_db=${BENCH_GEO_DB:-$root_dir/../shared/geo-testdata/maxmind-test-data/GeoIP2-City-Test.mmdb}
-geo_db=$(cd "$(dirname "$geo_db")" && pwd)/$(basename "$geo_db")
+geo_db=$(bench_geo_db)
 port=15330
-work=$(mktemp -d /tmp/meridian-profile.XXXXXX)
-cleanup() {
-  stop_all
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_work_dir profile
 
 write_bench_data "$work" "$port" "$geo_db"
 "${pin[@]}" "$server_core" "$meridian_bin" serve --config "$work/meridian/meridian.yaml" 2>"$work/meridian.log" &

@@ -26,22 +26,13 @@ done
 
 if [ -z "$inside" ]; then
   build_tools
-  if [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null; then
-    exec unshare --net bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" --inside-netns \
-      --sizes "$sizes" --duration "$duration" --peak-budget "$peak_budget"
-  fi
+  enter_private_netns "$0" --sizes "$sizes" --duration "$duration" --peak-budget "$peak_budget"
 fi
 
-geo_db=${BENCH_GEO_DB:-$root_dir/../shared/geo-testdata/maxmind-test-data/GeoIP2-City-Test.mmdb}
+geo_db=$(bench_geo_db)
 rate=${BENCH_RATE:-100000}
 port=15310
-work=$(mktemp -d /tmp/meridian-scale.XXXXXX)
-cleanup() {
-  stop_all
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_work_dir scale
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
