@@ -113,7 +113,7 @@ const model::Endpoint* choose_geographic(Query& query, const model::Profile& pro
   const model::Endpoint* plain_match = nullptr;
   const ClientCodes codes(query.client.info);
   for (size_t level = 0; level < codes.size(); ++level) {
-    const CodeText text(codes.key(level));
+    const CodeText text(query.trace ? codes.key(level) : 0);  // words only for a trace
     const std::string_view code = text.view();
     const ptrdiff_t index = owner_of(profile, codes.key(level));
     if (index < 0) {

@@ -20,17 +20,18 @@ geo::Address address_of(const sockaddr* from) {
 
 UdpBatch::UdpBatch()
     : queries_(std::make_unique<uint8_t[]>(batch * query_room)),
-      answers_(std::make_unique<uint8_t[]>(batch * answer_room)) {}
-
-size_t UdpBatch::receive(int fd) {
+      answers_(std::make_unique<uint8_t[]>(batch * answer_room)) {
   for (size_t i = 0; i < batch; ++i) {
     in_iov_[i] = {queries_.get() + i * query_room, query_room};
-    in_[i].msg_hdr = msghdr{};
     in_[i].msg_hdr.msg_name = &peers_[i];
-    in_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
     in_[i].msg_hdr.msg_iov = &in_iov_[i];
     in_[i].msg_hdr.msg_iovlen = 1;
   }
+}
+
+size_t UdpBatch::receive(int fd) {
+  // recvmmsg writes back the address length (and msg_len, msg_flags); the rest stays as set up.
+  for (auto& message : in_) message.msg_hdr.msg_namelen = sizeof(sockaddr_storage);
   int received;
   do {
     // Blocks for the first datagram only, then takes what else is already queued.
