@@ -53,16 +53,7 @@ void route_profile(Query& query, const model::Profile& profile, unsigned depth, 
     query.trace.note("profile {} is disabled: NODATA", profile.name);
     return;
   }
-  // Every method but geographic reads each endpoint's first cache line (performance also its
-  // location, two lines on): ask for all of them now, so their misses overlap instead of coming
-  // one after another. With 10,000 profiles these misses were a third of a query's time.
-  if (profile.method != model::Method::geographic) {
-    for (const auto& endpoint : profile.endpoints) {
-      __builtin_prefetch(&endpoint);
-      if (profile.method == model::Method::performance)
-        __builtin_prefetch(reinterpret_cast<const char*>(&endpoint) + 2 * 64);
-    }
-  }
+  prefetch(profile);
   if (profile.method == model::Method::multivalue) {
     answer_multivalue(query, profile, depth, answer);
     return;
@@ -89,6 +80,24 @@ void route_profile(Query& query, const model::Profile& profile, unsigned depth, 
 }
 
 }  // namespace
+
+void prefetch(const model::Profile& profile) {
+  // Every method but geographic reads each endpoint's first cache line (performance also its
+  // location, two lines on): ask for all of them at once, so their misses overlap instead of
+  // coming one after another. With 10,000 profiles these misses were a third of a query's time.
+  // Geographic reads its code index first, then only the endpoint that owns the client's code.
+  if (profile.method == model::Method::geographic) {
+    const char* owners = reinterpret_cast<const char*>(profile.geo_owners.data());
+    const size_t bytes = profile.geo_owners.size() * sizeof(profile.geo_owners[0]);
+    for (size_t at = 0; at < bytes; at += 64) __builtin_prefetch(owners + at);
+    return;
+  }
+  for (const auto& endpoint : profile.endpoints) {
+    __builtin_prefetch(&endpoint);
+    if (profile.method == model::Method::performance)
+      __builtin_prefetch(reinterpret_cast<const char*>(&endpoint) + 2 * 64);
+  }
+}
 
 Answer answer(const Context& context, const model::Profile& profile, Client& client, uint16_t qtype,
               Random& random, Trace* trace) {

@@ -70,4 +70,9 @@ struct Answer {
 Answer answer(const Context& context, const model::Profile& profile, Client& client,
               uint16_t qtype, Random& random, Trace* trace = nullptr);
 
+// Starts fetching what answer() will read of `profile` (its endpoints, or for geographic its
+// code index) without waiting for it. answer() does this itself; a caller that knows the profile
+// earlier, as the batch look-ahead does, calls it sooner so the misses overlap other work.
+void prefetch(const model::Profile& profile);
+
 }  // namespace meridian::routing

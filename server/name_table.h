@@ -58,9 +58,10 @@ class NameTable {
     }
   }
 
-  const Value* find(std::string_view name) const {
+  const Value* find(std::string_view name) const { return find(name, NameHash{}(name)); }
+  // `hash` must be NameHash{}(name): for callers that hashed the name already.
+  const Value* find(std::string_view name, uint64_t hash) const {
     if (slots_.empty()) return nullptr;
-    const uint64_t hash = NameHash{}(name);
     for (size_t at = hash & mask_;; at = (at + 1) & mask_) {
       const Slot& slot = slots_[at];
       if (!slot.value) return nullptr;
@@ -69,6 +70,24 @@ class NameTable {
         __builtin_prefetch(slot.value);
         if (std::memcmp(names_.data() + slot.offset, name.data(), name.size()) == 0) return slot.value;
       }
+    }
+  }
+
+  // Look-ahead for a batch of lookups (server/batch_responder.h), in two steps that each start a
+  // cache miss and wait for none: the slot a hash leads to, then the name and value of the entry
+  // whose hash matches (its name still unchecked).
+  void prefetch_slot(uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & mask_]);
+  }
+  void prefetch_entry(uint64_t hash) const {
+    if (slots_.empty()) return;
+    for (size_t at = hash & mask_;; at = (at + 1) & mask_) {
+      const Slot& slot = slots_[at];
+      if (!slot.value) return;
+      if (slot.hash != hash) continue;
+      __builtin_prefetch(names_.data() + slot.offset);
+      __builtin_prefetch(slot.value);
+      return;
     }
   }
 

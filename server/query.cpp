@@ -155,6 +155,7 @@ bool skip_record(Reader& reader, bool& is_opt) {
 }  // namespace
 
 ParseOutcome parse_query(std::span<const uint8_t> packet, Query& query) {
+  query.clear();
   Reader reader(packet);
   if (packet.size() < 12) return ParseOutcome::drop;
   uint16_t flags = 0, qdcount = 0, ancount = 0, nscount = 0, arcount = 0;

@@ -266,6 +266,11 @@ size_t Responder::respond(std::span<const uint8_t> packet, const geo::Address& s
                           std::span<uint8_t> out) const {
   Query query;
   const auto outcome = parse_query(packet, query);
+  return respond(query, outcome, source, tcp, out);
+}
+
+size_t Responder::respond(const Query& query, ParseOutcome outcome, const geo::Address& source, bool tcp,
+                          std::span<uint8_t> out) const {
   if (outcome == ParseOutcome::drop) {
     ++counters.dropped;
     return 0;

@@ -8,6 +8,7 @@
 
 #include "geo/net.h"
 #include "routing/routing.h"
+#include "server/query.h"
 #include "server/snapshot.h"
 
 namespace meridian::server {
@@ -30,6 +31,9 @@ struct Responder {
   // Writes the response into `out` (max_response bytes suffice) and returns its length, or 0
   // when the query deserves no answer at all (shorter than a header, or itself a response).
   size_t respond(std::span<const uint8_t> packet, const geo::Address& source, bool tcp,
+                 std::span<uint8_t> out) const;
+  // The same for a message parse_query() has read already, given its outcome.
+  size_t respond(const Query& query, ParseOutcome outcome, const geo::Address& source, bool tcp,
                  std::span<uint8_t> out) const;
 };
 

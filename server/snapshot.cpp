@@ -56,4 +56,9 @@ const model::Profile* Snapshot::profile_for(std::string_view lower_name) const {
   return profile_by_name_.find(lower_name);
 }
 
+uint64_t Snapshot::profile_hash(std::string_view lower_name) const {
+  if (lower_name.size() >= profile_lengths_.size() || !profile_lengths_[lower_name.size()]) return 0;
+  return NameHash{}(lower_name);
+}
+
 }  // namespace meridian::server

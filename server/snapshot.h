@@ -34,6 +34,16 @@ class Snapshot {
   const ZoneIndex* zone_for(std::string_view lower_name) const;
   const model::Profile* profile_for(std::string_view lower_name) const;
 
+  // Look-ahead over a batch of queries (server/batch_responder.h): three steps that each start
+  // cache misses and wait for none. profile_hash() returns 0 when no profile name has the
+  // name's length: nothing to fetch.
+  uint64_t profile_hash(std::string_view lower_name) const;
+  void prefetch_profile_slot(uint64_t hash) const { profile_by_name_.prefetch_slot(hash); }
+  void prefetch_profile_entry(uint64_t hash) const { profile_by_name_.prefetch_entry(hash); }
+  const model::Profile* profile_for(std::string_view lower_name, uint64_t hash) const {
+    return profile_by_name_.find(lower_name, hash);
+  }
+
  private:
   void link_target_addresses();
 

@@ -31,12 +31,21 @@ void UdpReceiver::run() {
   SnapshotReader snapshot(store_);
   while (!stopping_.load(std::memory_order_relaxed)) {
     snapshot.current();  // after an idle wake-up: drop a replaced snapshot
-    // The snapshot is taken per query, after the receive: the thread may have slept through a
+    // The snapshot is taken per batch, after the receive: the thread may have slept through a
     // reload.
-    counters_.dropped += batch_.serve(fd_, [&](std::span<const uint8_t> query, const geo::Address& source,
-                                               std::span<uint8_t> out) {
-      return Responder{snapshot.current(), random_, counters_}.respond(query, source, false, out);
-    });
+    struct Handler {
+      UdpReceiver& self;
+      SnapshotReader& reader;
+      const Snapshot* snapshot = nullptr;
+      void prepare(std::span<const std::span<const uint8_t>> queries) {
+        snapshot = &reader.current();
+        self.answers_.prepare(*snapshot, queries);
+      }
+      size_t respond(size_t index, const geo::Address& source, std::span<uint8_t> out) {
+        return self.answers_.respond(Responder{*snapshot, self.random_, self.counters_}, index, source, out);
+      }
+    };
+    counters_.dropped += batch_.serve(fd_, Handler{*this, snapshot});
   }
 }
 

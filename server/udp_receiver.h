@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "routing/routing.h"
+#include "server/batch_responder.h"
 #include "server/responder.h"
 #include "server/snapshot.h"
 #include "server/snapshot_reader.h"
@@ -42,6 +43,7 @@ class UdpReceiver {
   routing::Random random_;
   Counters counters_;
   UdpBatch batch_;
+  BatchResponder answers_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
