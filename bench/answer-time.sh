@@ -32,7 +32,7 @@ run() {
   local name=$1; shift
   printf '%-10s ' "$name"
   "${pin[@]}" "$server_core" "$build_dir/meridian-answer-time" --config "$work/meridian/meridian.yaml" \
-    --seconds "$seconds" "$@"
+    --seconds "$seconds" ${ANSWER_TIME_ARGS:-} "$@"
 }
 run static --queries "$work/queries/static.txt"
 run nxdomain --queries "$work/queries/nxdomain.txt"

@@ -17,12 +17,13 @@ std::string_view lower_qname(const Query& query) {
 
 void BatchResponder::prepare(const Snapshot& snapshot, std::span<const std::span<const uint8_t>> packets) {
   const size_t count = std::min(packets.size(), capacity);
+  const bool fetch_ahead = snapshot.fetch_ahead();
   for (size_t i = 0; i < count; ++i) {
     hashes_[i] = 0;
     outcomes_[i] = ParseOutcome::drop;
     if (!packets[i].data()) continue;
     outcomes_[i] = parse_query(packets[i], queries_[i]);
-    if (outcomes_[i] != ParseOutcome::ok) continue;
+    if (outcomes_[i] != ParseOutcome::ok || !fetch_ahead) continue;
     hashes_[i] = snapshot.profile_hash(lower_qname(queries_[i]));
     if (hashes_[i]) snapshot.prefetch_profile_slot(hashes_[i]);
   }

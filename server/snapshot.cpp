@@ -3,6 +3,13 @@
 
 namespace meridian::server {
 
+namespace {
+
+// About 64 KiB of endpoints' first cache lines: more than stays in L1 between batches.
+constexpr size_t fetch_ahead_from_endpoints = 1024;
+
+}  // namespace
+
 Snapshot::Snapshot(std::shared_ptr<const model::Config> config, std::shared_ptr<const probes::HealthTable> health,
                    std::shared_ptr<const resolver::ResolvedTable> resolved)
     : config_(std::move(config)), health_(std::move(health)), resolved_(std::move(resolved)) {
@@ -19,6 +26,7 @@ Snapshot::Snapshot(std::shared_ptr<const model::Config> config, std::shared_ptr<
     profile_lengths_.set(profile.fqdn_wire.size());
   }
   profile_by_name_ = NameTable<model::Profile>(profiles);
+  fetch_ahead_ = config_->endpoint_count > fetch_ahead_from_endpoints;
   link_target_addresses();
   if (!config_->geo.databases.empty()) geo_ = geo::GeoDb::open(config_->geo.databases);
 }

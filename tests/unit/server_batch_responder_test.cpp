@@ -25,15 +25,28 @@ namespace {
 
 constexpr unsigned type_a = 1, type_aaaa = 28, type_txt = 16;
 
+std::string filler_profiles(unsigned count) {
+  std::string text;
+  for (unsigned p = 0; p < count; ++p) {
+    text += "  - {name: f" + std::to_string(p) + ", fqdn: f" + std::to_string(p) +
+            ".example.test, method: weighted, monitor: {protocol: none}, endpoints: [";
+    for (unsigned e = 0; e < 10; ++e)
+      text += std::string(e ? ", " : "") + "{name: e" + std::to_string(e) + ", target: 198.51.100." +
+              std::to_string(e + 1) + "}";
+    text += "]}\n";
+  }
+  return text;
+}
+
 // A zone, a priority profile and a geographic one (GB clients to one endpoint, the rest of the
-// world to another) over MaxMind's test database.
+// world to another) over MaxMind's test database; `filler` more profiles of 10 endpoints each.
 struct Fixture {
   testing::TempDir dir;
   std::shared_ptr<const model::Config> config;
   std::shared_ptr<probes::HealthTable> health;
   std::unique_ptr<server::Snapshot> snapshot;
 
-  Fixture() {
+  explicit Fixture(unsigned filler = 0) {
     dir.write("example.test.zone",
               "$ORIGIN example.test.\n$TTL 3600\n"
               "@   IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n"
@@ -52,7 +65,7 @@ struct Fixture {
         "  - name: geo\n    fqdn: geo.example.test\n    method: geographic\n    monitor: {protocol: none}\n"
         "    endpoints:\n"
         "      - {name: europe, target: 192.0.2.20, geo: [GB]}\n"
-        "      - {name: world, target: 192.0.2.21, geo: [WORLD]}\n",
+        "      - {name: world, target: 192.0.2.21, geo: [WORLD]}\n" + filler_profiles(filler),
         (dir.path() / "meridian.yaml").string());
     health = std::make_shared<probes::HealthTable>(config->endpoint_count);
     snapshot = std::make_unique<server::Snapshot>(config, health);
@@ -86,6 +99,8 @@ std::vector<Bytes> mixed_packets() {
   packets.push_back(Packet().header(12, 0x8100, 1, 0, 0, 0).question("app.example.test").data);  // a response
   packets.push_back(Bytes{0x12, 0x34, 0x01});
   packets.push_back(Bytes{});
+  packets.push_back(query("f7.example.test", type_a, 13));
+  packets.push_back(query("F119.EXAMPLE.test", type_aaaa, 14));
   return packets;
 }
 
@@ -122,28 +137,33 @@ std::vector<Bytes> batched(server::BatchResponder& batch, const server::Snapshot
 }  // namespace
 
 TEST_CASE("a batch gets the answers each query gets alone, byte for byte") {
-  Fixture fixture;
-  routing::Random random{7};
-  server::Counters alone_counters, batch_counters;
-  const server::Responder alone{*fixture.snapshot, random, alone_counters};
-  const server::Responder in_batch{*fixture.snapshot, random, batch_counters};
-  const auto source = *geo::Address::parse("81.2.69.142");  // GB: what geo answers without ECS
-  const auto packets = mixed_packets();
+  // Small configs skip the look-ahead (it would only cost); the large one takes every step.
+  for (const bool large : {false, true}) {
+    CAPTURE(large);
+    Fixture fixture(large ? 120 : 0);
+    REQUIRE(fixture.snapshot->fetch_ahead() == large);
+    routing::Random alone_random{7}, batch_random{7};  // weighted answers draw the same numbers
+    server::Counters alone_counters, batch_counters;
+    const server::Responder alone{*fixture.snapshot, alone_random, alone_counters};
+    const server::Responder in_batch{*fixture.snapshot, batch_random, batch_counters};
+    const auto source = *geo::Address::parse("81.2.69.142");  // GB: what geo answers without ECS
+    const auto packets = mixed_packets();
 
-  server::BatchResponder batch;
-  const auto expected = one_by_one(alone, packets, source);
-  const auto got = batched(batch, *fixture.snapshot, in_batch, packets, source);
-  REQUIRE(got.size() == expected.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    CAPTURE(i);
-    CHECK(got[i] == expected[i]);
+    server::BatchResponder batch;
+    const auto expected = one_by_one(alone, packets, source);
+    const auto got = batched(batch, *fixture.snapshot, in_batch, packets, source);
+    REQUIRE(got.size() == expected.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      CAPTURE(i);
+      CHECK(got[i] == expected[i]);
+    }
+    CHECK(batch_counters.responses_by_rcode == alone_counters.responses_by_rcode);
+    CHECK(batch_counters.dropped == alone_counters.dropped);
+    CHECK(batch_counters.dropped == 3);  // the response, the runt and the empty datagram
+    // The answers differ where they should: the two ECS clients got different endpoints.
+    CHECK(contains(got[0], {192, 0, 2, 20}));
+    CHECK(contains(got[8], {192, 0, 2, 21}));
   }
-  CHECK(batch_counters.responses_by_rcode == alone_counters.responses_by_rcode);
-  CHECK(batch_counters.dropped == alone_counters.dropped);
-  CHECK(batch_counters.dropped == 3);  // the response, the runt and the empty datagram
-  // The answers differ where they should: the two ECS clients got different endpoints.
-  CHECK(contains(got[0], {192, 0, 2, 20}));
-  CHECK(contains(got[8], {192, 0, 2, 21}));
 }
 
 TEST_CASE("a query reusing a slot keeps nothing of the query before it") {
