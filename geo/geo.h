@@ -63,6 +63,9 @@ class GeoDb {
   GeoDb& operator=(const GeoDb&) = delete;
 
   GeoInfo lookup(const Address& address) const noexcept;
+  // Starts fetching this thread's cached answer for `address`, without waiting for it: the
+  // server's batch look-ahead calls it before lookup() (server/batch_responder.h).
+  void prefetch(const Address& address) const noexcept;
 
  private:
   struct Impl;

@@ -241,18 +241,41 @@ std::unique_ptr<GeoDb> GeoDb::open(const std::vector<std::string>& paths) {
   return std::unique_ptr<GeoDb>(new GeoDb(std::move(impl)));
 }
 
-GeoInfo GeoDb::lookup(const Address& address) const noexcept {
-  if (!answer_cache) answer_cache = std::make_unique<std::array<AnswerSet, answer_sets>>();
-  uint64_t high = 0, low = 0;
-  std::memcpy(&high, address.bytes.data(), 8);
-  std::memcpy(&low, address.bytes.data() + 8, 8);
+namespace {
+
+struct AnswerKey {
+  uint64_t high = 0;  // the address's bytes 0-7
+  uint64_t low = 0;   // and 8-15
+  size_t set = 0;     // index into answer_cache
+};
+
+AnswerKey answer_key(const Address& address) noexcept {
+  AnswerKey key;
+  std::memcpy(&key.high, address.bytes.data(), 8);
+  std::memcpy(&key.low, address.bytes.data() + 8, 8);
   // MurmurHash3's finaliser: every input bit reaches the set index (a /56 differs from its
   // neighbours only in byte 6, which a plain multiply never carries down to the low bits).
-  uint64_t mixed = high ^ (low * 0x9e3779b97f4a7c15ull) ^ uint64_t(address.family);
+  uint64_t mixed = key.high ^ (key.low * 0x9e3779b97f4a7c15ull) ^ uint64_t(address.family);
   mixed = (mixed ^ (mixed >> 33)) * 0xff51afd7ed558ccdull;
   mixed = (mixed ^ (mixed >> 33)) * 0xc4ceb9fe1a85ec53ull;
   mixed ^= mixed >> 33;
-  auto& ways = (*answer_cache)[mixed % answer_sets].ways;
+  key.set = mixed % answer_sets;
+  return key;
+}
+
+}  // namespace
+
+void GeoDb::prefetch(const Address& address) const noexcept {
+  if (!answer_cache) return;
+  const auto* set = reinterpret_cast<const char*>(&(*answer_cache)[answer_key(address).set]);
+  __builtin_prefetch(set);
+  __builtin_prefetch(set + 64);
+}
+
+GeoInfo GeoDb::lookup(const Address& address) const noexcept {
+  if (!answer_cache) answer_cache = std::make_unique<std::array<AnswerSet, answer_sets>>();
+  const auto [high, low, set] = answer_key(address);
+  auto& ways = (*answer_cache)[set].ways;
   auto holds = [&](const CachedAnswer& way) {
     return way.database == impl_->id && way.high == high && way.low == low && way.family == address.family;
   };

@@ -2,11 +2,13 @@
 // then walks the memory their answers will read, one link at a time for the whole batch: the
 // profile-table slot, then the slot's name and profile, then the profile's endpoints. Each link
 // only starts cache misses, so the misses of up to 32 queries overlap instead of one query
-// waiting for its slot, then its profile, then its endpoints. The second pass answers.
+// waiting for its slot, then its profile, then its endpoints. Each client's cached GeoIP answer
+// is fetched the same way. The second pass answers.
 //
 // With 10,000 profiles those dependent misses were most of what a query cost over a small
-// config (bench/scale.sh). The look-ahead is only a hint: answers come from the Responder,
-// which looks everything up again, now from cache.
+// config (bench/scale.sh); between two queries from the same client network the kernel's
+// packet work had evicted its GeoIP answer. The look-ahead is only a hint: answers come from
+// the Responder, which looks everything up again, now from cache.
 #pragma once
 
 #include <array>
@@ -23,8 +25,10 @@ class BatchResponder {
  public:
   static constexpr size_t capacity = 32;  // UdpBatch::batch
 
-  // Parses packets[i] (at most `capacity`; a span with no data is skipped) and fetches ahead.
-  void prepare(const Snapshot& snapshot, std::span<const std::span<const uint8_t>> packets);
+  // Parses packets[i], sent from sources[i] (at most `capacity`; a span with no data is
+  // skipped), and fetches ahead.
+  void prepare(const Snapshot& snapshot, std::span<const std::span<const uint8_t>> packets,
+               std::span<const geo::Address> sources);
   // Answers packets[index] of the last prepare(), as Responder::respond would the packet.
   size_t respond(const Responder& responder, size_t index, const geo::Address& source, std::span<uint8_t> out) const {
     return responder.respond(queries_[index], outcomes_[index], source, false, out);

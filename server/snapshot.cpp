@@ -29,6 +29,9 @@ Snapshot::Snapshot(std::shared_ptr<const model::Config> config, std::shared_ptr<
   fetch_ahead_ = config_->endpoint_count > fetch_ahead_from_endpoints;
   link_target_addresses();
   if (!config_->geo.databases.empty()) geo_ = geo::GeoDb::open(config_->geo.databases);
+  for (const auto& profile : config_->profiles)
+    if (profile.method == model::Method::geographic || profile.method == model::Method::performance)
+      locates_clients_ = geo_ != nullptr;
 }
 
 // NS, MX and SRV answers carry the addresses of the names they point at (RFC 1035 3.3.9,

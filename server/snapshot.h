@@ -41,6 +41,9 @@ class Snapshot {
   // Whether fetching ahead pays: with few endpoints everything stays in cache and the extra
   // passes only cost (bench/answer-time.sh: 6-15 ns a query at the benchmark's 3 profiles).
   bool fetch_ahead() const { return fetch_ahead_; }
+  // Whether some profile places clients with the GeoIP data (geographic, performance): then the
+  // look-ahead also fetches each client's cached GeoIP answer.
+  bool locates_clients() const { return locates_clients_; }
   void prefetch_profile_slot(uint64_t hash) const { profile_by_name_.prefetch_slot(hash); }
   void prefetch_profile_entry(uint64_t hash) const { profile_by_name_.prefetch_entry(hash); }
   const model::Profile* profile_for(std::string_view lower_name, uint64_t hash) const {
@@ -59,6 +62,7 @@ class Snapshot {
   std::bitset<256> origin_lengths_;
   std::bitset<256> profile_lengths_;
   bool fetch_ahead_ = false;
+  bool locates_clients_ = false;
   std::unique_ptr<geo::GeoDb> geo_;
   std::shared_ptr<const probes::HealthTable> health_;
   std::shared_ptr<const resolver::ResolvedTable> resolved_;

@@ -27,8 +27,8 @@ class UdpBatch {
   UdpBatch();
 
   // Waits until at least one datagram is queued on `fd` (a blocking socket), takes up to a
-  // batch of what is there, and answers it. First `handler.prepare(queries)` sees the whole
-  // batch (a datagram too long to be a query has a span with no data); then
+  // batch of what is there, and answers it. First `handler.prepare(queries, sources)` sees the
+  // whole batch (a datagram too long to be a query has a span with no data); then
   // `handler.respond(index, source, out)` answers queries[index], returning the answer's length
   // or 0 for none. Returns the datagrams that could not be sent (full socket buffer).
   template <typename Handler>
@@ -53,17 +53,19 @@ template <typename Handler>
 size_t UdpBatch::serve(int fd, Handler&& handler) {
   const size_t received = receive(fd);
   std::array<std::span<const uint8_t>, batch> queries;
+  std::array<geo::Address, batch> sources;
   for (size_t i = 0; i < received; ++i) {
     if (in_[i].msg_hdr.msg_flags & MSG_TRUNC) queries[i] = {};  // cut short by query_room: not a query
     else queries[i] = {queries_.get() + i * query_room, in_[i].msg_len};
+    sources[i] = address_of(reinterpret_cast<const sockaddr*>(&peers_[i]));
   }
-  handler.prepare(std::span<const std::span<const uint8_t>>(queries.data(), received));
+  handler.prepare(std::span<const std::span<const uint8_t>>(queries.data(), received),
+                  std::span<const geo::Address>(sources.data(), received));
   size_t answers = 0;
   for (size_t i = 0; i < received; ++i) {
     if (!queries[i].data()) continue;
-    const auto* peer = reinterpret_cast<const sockaddr*>(&peers_[i]);
     std::span<uint8_t> out(answers_.get() + answers * answer_room, answer_room);
-    const size_t length = handler.respond(i, address_of(peer), out);
+    const size_t length = handler.respond(i, sources[i], out);
     if (length == 0) continue;
     out_iov_[answers] = {out.data(), length};
     out_[answers].msg_hdr.msg_name = &peers_[i];

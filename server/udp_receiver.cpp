@@ -37,9 +37,9 @@ void UdpReceiver::run() {
       UdpReceiver& self;
       SnapshotReader& reader;
       const Snapshot* snapshot = nullptr;
-      void prepare(std::span<const std::span<const uint8_t>> queries) {
+      void prepare(std::span<const std::span<const uint8_t>> queries, std::span<const geo::Address> sources) {
         snapshot = &reader.current();
-        self.answers_.prepare(*snapshot, queries);
+        self.answers_.prepare(*snapshot, queries, sources);
       }
       size_t respond(size_t index, const geo::Address& source, std::span<uint8_t> out) {
         return self.answers_.respond(Responder{*snapshot, self.random_, self.counters_}, index, source, out);

@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
     // The UDP receiver's way: batches of up to 32, each prepared (parsed, fetched ahead) and then
     // answered; or, with --one-by-one, each query parsed and answered alone.
     server::BatchResponder batch;
+    const std::vector<geo::Address> sources(server::BatchResponder::capacity, source);
     std::vector<std::span<const uint8_t>> packets(workload.queries.begin(), workload.queries.end());
     auto answer_all = [&] {
       uint64_t answered = 0;
@@ -102,7 +103,7 @@ int main(int argc, char** argv) {
       }
       for (size_t first = 0; first < packets.size(); first += server::BatchResponder::capacity) {
         const size_t count = std::min(server::BatchResponder::capacity, packets.size() - first);
-        batch.prepare(snapshot, std::span(packets).subspan(first, count));
+        batch.prepare(snapshot, std::span(packets).subspan(first, count), std::span(sources).first(count));
         for (size_t i = 0; i < count; ++i) answered += batch.respond(responder, i, source, out) > 0;
       }
       return answered;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "geo/geo.h"
@@ -304,4 +305,24 @@ TEST_CASE("answers stay the same when more networks are asked than the caches ho
     CHECK(std::string(info.country_code()) == first[i].first);
     CHECK(info.prefix == first[i].second);
   }
+}
+
+TEST_CASE("prefetch is only a hint: before a thread's first lookup and between lookups it changes no answer") {
+  const std::string testdata = MERIDIAN_GEO_TESTDATA;
+  auto db = meridian::geo::GeoDb::open({testdata + "/maxmind-test-data/GeoIP2-City-Test.mmdb"});
+  const auto london = *meridian::geo::Address::parse("81.2.69.160");
+  const auto singapore = *meridian::geo::Address::parse("214.0.0.1");
+  std::string first, second, third;
+  // A thread of its own: its answer cache does not exist yet when prefetch() runs.
+  std::thread([&] {
+    db->prefetch(london);
+    first = std::string(db->lookup(london).country_code());
+    db->prefetch(singapore);
+    db->prefetch(london);
+    second = std::string(db->lookup(singapore).country_code());
+    third = std::string(db->lookup(london).country_code());
+  }).join();
+  CHECK(first == "GB");
+  CHECK(second == "SG");
+  CHECK(third == "GB");
 }

@@ -124,7 +124,8 @@ std::vector<Bytes> batched(server::BatchResponder& batch, const server::Snapshot
                            const server::Responder& responder, const std::vector<Bytes>& packets,
                            const geo::Address& source) {
   const std::vector<std::span<const uint8_t>> spans(packets.begin(), packets.end());
-  batch.prepare(snapshot, spans);
+  const std::vector<geo::Address> sources(packets.size(), source);
+  batch.prepare(snapshot, spans, sources);
   std::vector<Bytes> answers;
   for (size_t i = 0; i < packets.size(); ++i) {
     Bytes out(server::max_response);
@@ -142,6 +143,7 @@ TEST_CASE("a batch gets the answers each query gets alone, byte for byte") {
     CAPTURE(large);
     Fixture fixture(large ? 120 : 0);
     REQUIRE(fixture.snapshot->fetch_ahead() == large);
+    REQUIRE(fixture.snapshot->locates_clients());  // the geographic profile: GeoIP answers fetched too
     routing::Random alone_random{7}, batch_random{7};  // weighted answers draw the same numbers
     server::Counters alone_counters, batch_counters;
     const server::Responder alone{*fixture.snapshot, alone_random, alone_counters};
@@ -195,7 +197,8 @@ TEST_CASE("a datagram too long to be a query (no data) is skipped by prepare") {
   server::BatchResponder batch;
   const Bytes good = query("app.example.test", type_a, 3);
   const std::vector<std::span<const uint8_t>> spans{std::span<const uint8_t>{}, good};
-  batch.prepare(*fixture.snapshot, spans);
+  const std::vector<geo::Address> sources(spans.size(), *geo::Address::parse("127.0.0.1"));
+  batch.prepare(*fixture.snapshot, spans, sources);
   Bytes out(server::max_response);
   CHECK(batch.respond(responder, 1, *geo::Address::parse("127.0.0.1"), out) > 0);
   CHECK(counters.dropped == 0);
