@@ -29,13 +29,13 @@ UdpBatch::UdpBatch()
   }
 }
 
-size_t UdpBatch::receive(int fd) {
+size_t UdpBatch::receive(int fd, size_t width) {
   // recvmmsg writes back the address length (and msg_len, msg_flags); the rest stays as set up.
-  for (auto& message : in_) message.msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+  for (size_t i = 0; i < width; ++i) in_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
   int received;
   do {
     // Blocks for the first datagram only, then takes what else is already queued.
-    received = recvmmsg(fd, in_.data(), batch, MSG_WAITFORONE, nullptr);
+    received = recvmmsg(fd, in_.data(), static_cast<unsigned>(width), MSG_WAITFORONE, nullptr);
   } while (received < 0 && errno == EINTR);
   return received < 0 ? 0 : static_cast<size_t>(received);
 }

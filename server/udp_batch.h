@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -31,11 +32,12 @@ class UdpBatch {
   // whole batch (a datagram too long to be a query has a span with no data); then
   // `handler.respond(index, source, out)` answers queries[index], returning the answer's length
   // or 0 for none. Returns the datagrams that could not be sent (full socket buffer).
+  // At most `width` (up to `batch`) datagrams are taken per call.
   template <typename Handler>
-  size_t serve(int fd, Handler&& handler);
+  size_t serve(int fd, size_t width, Handler&& handler);
 
  private:
-  size_t receive(int fd);
+  size_t receive(int fd, size_t width);
   size_t send(int fd, size_t count);
 
   std::unique_ptr<uint8_t[]> queries_;
@@ -50,8 +52,8 @@ class UdpBatch {
 geo::Address address_of(const sockaddr* address);
 
 template <typename Handler>
-size_t UdpBatch::serve(int fd, Handler&& handler) {
-  const size_t received = receive(fd);
+size_t UdpBatch::serve(int fd, size_t width, Handler&& handler) {
+  const size_t received = receive(fd, std::min(width, batch));
   std::array<std::span<const uint8_t>, batch> queries;
   std::array<geo::Address, batch> sources;
   for (size_t i = 0; i < received; ++i) {

@@ -30,7 +30,9 @@ void UdpReceiver::start() {
 void UdpReceiver::run() {
   SnapshotReader snapshot(store_);
   while (!stopping_.load(std::memory_order_relaxed)) {
-    snapshot.current();  // after an idle wake-up: drop a replaced snapshot
+    // After an idle wake-up this drops a replaced snapshot. Only the batch width comes from it:
+    // a reload may land while the receive blocks.
+    const size_t width = BatchResponder::width(snapshot.current());
     // The snapshot is taken per batch, after the receive: the thread may have slept through a
     // reload.
     struct Handler {
@@ -45,7 +47,7 @@ void UdpReceiver::run() {
         return self.answers_.respond(Responder{*snapshot, self.random_, self.counters_}, index, source, out);
       }
     };
-    counters_.dropped += batch_.serve(fd_, Handler{*this, snapshot});
+    counters_.dropped += batch_.serve(fd_, width, Handler{*this, snapshot});
   }
 }
 

@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
     std::vector<uint8_t> out(server::max_response);
     const geo::Address source = *geo::Address::parse("127.0.0.1");
 
-    // The UDP receiver's way: batches of up to 32, each prepared (parsed, fetched ahead) and then
+    // The UDP receiver's way: batches as wide as it takes them (16 or 32), each prepared (parsed, fetched ahead) and then
     // answered; or, with --one-by-one, each query parsed and answered alone.
     server::BatchResponder batch;
     const std::vector<geo::Address> sources(server::BatchResponder::capacity, source);
@@ -101,8 +101,9 @@ int main(int argc, char** argv) {
         for (const auto& query : workload.queries) answered += responder.respond(query, source, false, out) > 0;
         return answered;
       }
-      for (size_t first = 0; first < packets.size(); first += server::BatchResponder::capacity) {
-        const size_t count = std::min(server::BatchResponder::capacity, packets.size() - first);
+      const size_t width = server::BatchResponder::width(snapshot);
+      for (size_t first = 0; first < packets.size(); first += width) {
+        const size_t count = std::min(width, packets.size() - first);
         batch.prepare(snapshot, std::span(packets).subspan(first, count), std::span(sources).first(count));
         for (size_t i = 0; i < count; ++i) answered += batch.respond(responder, i, source, out) > 0;
       }
