@@ -27,7 +27,10 @@
 
 namespace {
 
-constexpr unsigned batch = 64;
+// 16 datagrams per call, as gdnsd and Meridian take them: the kernel's side costs less per
+// datagram than in calls of 64 (peak 616-657k q/s against 554-571k; total CPU at 450k q/s
+// 1.65-1.71 against 1.77-1.81 µs), and the floor should be the cheapest way to answer.
+constexpr unsigned batch = 16;
 constexpr size_t slot_size = 4096;  // a query is small; anything longer is cut and still echoed
 
 volatile sig_atomic_t stopping = 0;
@@ -50,7 +53,7 @@ int open_socket(const sockaddr_storage& address, socklen_t length, int type) {
   return fd;
 }
 
-// One UDP socket: read up to 64 datagrams, flip QR in each, send them all back in one call.
+// One UDP socket: read up to a batch of datagrams, flip QR in each, send them all back in one call.
 struct UdpEcho {
   int fd;
   std::vector<uint8_t> buffers = std::vector<uint8_t>(batch * slot_size);
