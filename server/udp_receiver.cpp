@@ -7,6 +7,9 @@
 
 namespace meridian::server {
 
+// The batch responder keeps a parsed query for every datagram one receive can take.
+static_assert(BatchResponder::capacity >= UdpBatch::batch);
+
 UdpReceiver::UdpReceiver(uint64_t seed, const SnapshotStore& store, int fd)
     : fd_(fd), store_(store), random_(seed) {
   const int flags = fcntl(fd_, F_GETFL);
