@@ -143,6 +143,7 @@ TEST_CASE("a batch gets the answers each query gets alone, byte for byte") {
     CAPTURE(large);
     Fixture fixture(large ? 120 : 0);
     REQUIRE(fixture.snapshot->fetch_ahead() == large);
+    CHECK(server::BatchResponder::width(*fixture.snapshot) == (large ? 32u : 16u));
     REQUIRE(fixture.snapshot->locates_clients());  // the geographic profile: GeoIP answers fetched too
     routing::Random alone_random{7}, batch_random{7};  // weighted answers draw the same numbers
     server::Counters alone_counters, batch_counters;
