@@ -190,17 +190,23 @@ TEST_CASE("a query reusing a slot keeps nothing of the query before it") {
   }
 }
 
-TEST_CASE("a datagram too long to be a query (no data) is skipped by prepare") {
+TEST_CASE("a datagram too long to be a query (no data) is skipped by prepare, not answered from the slot's last query") {
   Fixture fixture;
   routing::Random random{7};
   server::Counters counters;
   const server::Responder responder{*fixture.snapshot, random, counters};
+  const auto source = *geo::Address::parse("127.0.0.1");
   server::BatchResponder batch;
   const Bytes good = query("app.example.test", type_a, 3);
-  const std::vector<std::span<const uint8_t>> spans{std::span<const uint8_t>{}, good};
-  const std::vector<geo::Address> sources(spans.size(), *geo::Address::parse("127.0.0.1"));
-  batch.prepare(*fixture.snapshot, spans, sources);
   Bytes out(server::max_response);
-  CHECK(batch.respond(responder, 1, *geo::Address::parse("127.0.0.1"), out) > 0);
-  CHECK(counters.dropped == 0);
+
+  // First both slots hold a query; then slot 0 gets a datagram with no data.
+  const std::vector<std::span<const uint8_t>> full{good, good};
+  const std::vector<geo::Address> sources(2, source);
+  batch.prepare(*fixture.snapshot, full, sources);
+  REQUIRE(batch.respond(responder, 0, source, out) > 0);
+  const std::vector<std::span<const uint8_t>> spans{std::span<const uint8_t>{}, good};
+  batch.prepare(*fixture.snapshot, spans, sources);
+  CHECK(batch.respond(responder, 1, source, out) > 0);
+  CHECK(batch.respond(responder, 0, source, out) == 0);  // marked as nothing to answer
 }
