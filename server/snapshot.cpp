@@ -1,6 +1,8 @@
 // Builds a snapshot's lookup tables from a validated config.
 #include "server/snapshot.h"
 
+#include <algorithm>
+
 namespace meridian::server {
 
 namespace {
@@ -29,9 +31,10 @@ Snapshot::Snapshot(std::shared_ptr<const model::Config> config, std::shared_ptr<
   fetch_ahead_ = config_->endpoint_count > fetch_ahead_from_endpoints;
   link_target_addresses();
   if (!config_->geo.databases.empty()) geo_ = geo::GeoDb::open(config_->geo.databases);
-  for (const auto& profile : config_->profiles)
-    if (profile.method == model::Method::geographic || profile.method == model::Method::performance)
-      locates_clients_ = geo_ != nullptr;
+  const auto places_clients = [](const model::Profile& profile) {
+    return profile.method == model::Method::geographic || profile.method == model::Method::performance;
+  };
+  locates_clients_ = geo_ && std::any_of(config_->profiles.begin(), config_->profiles.end(), places_clients);
 }
 
 // NS, MX and SRV answers carry the addresses of the names they point at (RFC 1035 3.3.9,

@@ -34,16 +34,17 @@ class Snapshot {
   const ZoneIndex* zone_for(std::string_view lower_name) const;
   const model::Profile* profile_for(std::string_view lower_name) const;
 
-  // Look-ahead over a batch of queries (server/batch_responder.h): three steps that each start
-  // cache misses and wait for none. profile_hash() returns 0 when no profile name has the
-  // name's length: nothing to fetch.
-  uint64_t profile_hash(std::string_view lower_name) const;
   // Whether fetching ahead pays: with few endpoints everything stays in cache and the extra
   // passes only cost (bench/answer-time.sh: 6-15 ns a query at the benchmark's 3 profiles).
   bool fetch_ahead() const { return fetch_ahead_; }
   // Whether some profile places clients with the GeoIP data (geographic, performance): then the
   // look-ahead also fetches each client's cached GeoIP answer.
   bool locates_clients() const { return locates_clients_; }
+
+  // Look-ahead over a batch of queries (server/batch_responder.h): three steps that each start
+  // cache misses and wait for none. profile_hash() returns 0 when no profile name has the
+  // name's length: nothing to fetch.
+  uint64_t profile_hash(std::string_view lower_name) const;
   void prefetch_profile_slot(uint64_t hash) const { profile_by_name_.prefetch_slot(hash); }
   void prefetch_profile_entry(uint64_t hash) const { profile_by_name_.prefetch_entry(hash); }
   const model::Profile* profile_for(std::string_view lower_name, uint64_t hash) const {
