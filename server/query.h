@@ -19,15 +19,12 @@ struct ClientSubnet {
   uint8_t source_prefix = 0;
 };
 
-struct Query {
+// Everything parse_query() reads from a message but the name's bytes, with its defaults.
+struct QueryFields {
   uint16_t id = 0;
   uint8_t opcode = 0;
   bool rd = false;
   bool cd = false;
-  // Only the first qname_length bytes are ever written or read: left uninitialised, so a query
-  // does not start with a 510-byte memset.
-  uint8_t qname[max_name_length];  // wire form, case as sent
-  uint8_t qname_lower[max_name_length];
   size_t qname_length = 0;
   uint16_t qtype = 0;
   uint16_t qclass = 0;
@@ -40,22 +37,17 @@ struct Query {
   bool nsid_requested = false;
   bool has_ecs = false;
   ClientSubnet ecs;
+};
 
-  // Back to the defaults above, all but the name buffers: parse_query() starts with this, so a
-  // Query can be reused (the batch responder keeps 32) without a 510-byte memset.
-  void clear() {
-    id = 0;
-    opcode = 0;
-    rd = cd = false;
-    qname_length = 0;
-    qtype = qclass = 0;
-    has_question = false;
-    edns = false;
-    udp_size = 512;
-    edns_version = 0;
-    dnssec_ok = nsid_requested = has_ecs = false;
-    ecs = ClientSubnet{};
-  }
+struct Query : QueryFields {
+  // Only the first qname_length bytes are ever written or read: left uninitialised, so a query
+  // does not start with a 510-byte memset.
+  uint8_t qname[max_name_length];  // wire form, case as sent
+  uint8_t qname_lower[max_name_length];
+
+  // Back to the defaults, all but the name buffers: parse_query() starts with this, so a Query
+  // can be reused (the batch responder keeps 32) without a 510-byte memset.
+  void clear() { static_cast<QueryFields&>(*this) = QueryFields{}; }
 };
 
 enum class ParseOutcome : uint8_t {

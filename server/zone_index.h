@@ -34,8 +34,6 @@ struct Node {
   const RRset* find(uint16_t type) const;
 };
 
-// Transparent hashing so lookups take string_views into the query buffer.
-
 class ZoneIndex {
  public:
   explicit ZoneIndex(const model::Zone& zone);
