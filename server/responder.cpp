@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #include "server/query.h"
@@ -30,8 +31,10 @@ NameRef suffix_of(NameRef name, size_t suffix_length) {
 // Everything one response is being built from.
 class Build {
  public:
-  Build(const Responder& responder, const Query& query, WireWriter& writer)
-      : responder_(responder), query_(query), writer_(writer) {}
+  // `client` is who the answer is for: the ECS address when the query had one, else the source.
+  Build(const Responder& responder, const Query& query, WireWriter& writer, const geo::Address& client,
+        unsigned client_prefix)
+      : responder_(responder), query_(query), writer_(writer), client_address_(client), client_prefix_(client_prefix) {}
 
   unsigned ecs_scope = 0;
   bool referral = false;
@@ -39,23 +42,29 @@ class Build {
   uint8_t rcode = 0;
 
   // `zone` holds the query name (the caller found it to decide REFUSED).
-  void resolve(const ZoneIndex& zone, NameRef question, const routing::Client& base_client);
+  void resolve(const ZoneIndex& zone, NameRef question);
 
  private:
   bool add(Section section, NameRef owner, const RRset& rrset, bool collect_targets);
   void add_negative_soa(const ZoneIndex& zone, NameRef current);
   void add_target_addresses();
-  bool answer_profile(const model::Profile& profile, NameRef& owner, const routing::Client& base_client,
-                      std::string_view& next);
+  bool answer_profile(const model::Profile& profile, NameRef& owner, std::string_view& next);
 
   const Responder& responder_;
   const Query& query_;
   WireWriter& writer_;
+  const geo::Address& client_address_;
+  unsigned client_prefix_;
+  // Made by the first profile on the way (routing fills in its location once for the chain);
+  // a static answer never pays for its 112 bytes of zeroes.
+  std::optional<routing::Client> client_;
   // NS/MX/SRV records written, with where their target name sits, for the additional section.
-  // Only the first target_count_ are set: no 1 KiB of zeroes per query.
+  // Only the first target_count_ are set: no 1 KiB of zeroes per query. So Target has no
+  // default member initializers (NameRef's would make the array zero itself).
   struct Target {
-    NameRef where;
+    uint16_t offset, length;  // a NameRef
     const WireRecord* record;
+    NameRef where() const { return NameRef{offset, length}; }
   };
   std::array<Target, max_targets> targets_;
   size_t target_count_ = 0;
@@ -70,7 +79,7 @@ bool Build::add(Section section, NameRef owner, const RRset& rrset, bool collect
       return false;
     }
     if (collect_targets && !record.target_addresses.empty() && target_count_ < max_targets)
-      targets_[target_count_++] = {target, &record};
+      targets_[target_count_++] = {target.offset, target.length, &record};
   }
   return true;
 }
@@ -88,7 +97,7 @@ void Build::add_target_addresses() {
     for (const RRset* addresses : targets_[i].record->target_addresses) {
       if (std::find(written.begin(), written.begin() + written_count, addresses) != written.begin() + written_count)
         continue;
-      if (!add(Section::additional, targets_[i].where, *addresses, false)) {
+      if (!add(Section::additional, targets_[i].where(), *addresses, false)) {
         // Optional data that does not fit is left out (RFC 2181 9), but a referral's glue
         // cannot be: then the client must retry over TCP.
         writer_.truncate_from(Section::additional);
@@ -100,10 +109,14 @@ void Build::add_target_addresses() {
   }
 }
 
-bool Build::answer_profile(const model::Profile& profile, NameRef& owner, const routing::Client& base_client,
-                           std::string_view& next) {
+bool Build::answer_profile(const model::Profile& profile, NameRef& owner, std::string_view& next) {
   const auto& snapshot = responder_.snapshot;
-  routing::Client client = base_client;
+  if (!client_) {
+    client_.emplace();
+    client_->address = client_address_;
+    client_->source_prefix = client_prefix_;
+  }
+  routing::Client& client = *client_;
   const routing::Context context{snapshot.config(), snapshot.health(), snapshot.geo(),
                                  snapshot.config().geo.latency.get()};
   const uint16_t qtype = query_.qtype == type_any ? uint16_t(1) : query_.qtype;
@@ -147,7 +160,7 @@ bool Build::answer_profile(const model::Profile& profile, NameRef& owner, const 
   return true;
 }
 
-void Build::resolve(const ZoneIndex& query_zone, NameRef question, const routing::Client& base_client) {
+void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
   const auto& snapshot = responder_.snapshot;
   const uint16_t qtype = query_.qtype;
   char lower[max_name_length];
@@ -165,7 +178,7 @@ void Build::resolve(const ZoneIndex& query_zone, NameRef question, const routing
     }
     if (profile) {
       std::string_view next;
-      if (!answer_profile(*profile, owner, base_client, next)) {
+      if (!answer_profile(*profile, owner, next)) {
         add_negative_soa(*zone, owner);
         return;
       }
@@ -312,17 +325,11 @@ size_t Responder::respond(const Query& query, ParseOutcome outcome, const geo::A
   const ZoneIndex* zone = snapshot.zone_for(as_view(query.qname_lower, query.qname_length));
   if (!zone) return finish(rcode_refused, 0);
 
-  routing::Client client;
-  if (query.has_ecs && query.ecs.source_prefix > 0) {
-    client.address = query.ecs.address;
-    client.source_prefix = query.ecs.source_prefix;
-  } else {
-    client.address = source;
-    client.source_prefix = source.max_prefix();
-  }
+  const bool by_ecs = query.has_ecs && query.ecs.source_prefix > 0;
   writer.set_flags(writer.flags() | flag_aa);
-  Build build(*this, query, writer);
-  build.resolve(*zone, question, client);
+  Build build(*this, query, writer, by_ecs ? query.ecs.address : source,
+              by_ecs ? query.ecs.source_prefix : source.max_prefix());
+  build.resolve(*zone, question);
   if (build.truncated) {
     writer.truncate_from(Section::answer);
     writer.set_flags(writer.flags() | flag_tc);
