@@ -63,6 +63,10 @@ class GeoDb {
   GeoDb& operator=(const GeoDb&) = delete;
 
   GeoInfo lookup(const Address& address) const noexcept;
+  // The same, written into `out`: the query path's form. Returning the 96-byte GeoInfo by value
+  // made GCC assemble it on the stack and read it back half-written, a store-forwarding stall
+  // per query (perf annotate, bench/answer-time.sh geo-ecs).
+  void lookup(const Address& address, GeoInfo& out) const noexcept;
   // Starts fetching this thread's cached answer for `address`, without waiting for it: the
   // server's batch look-ahead calls it before lookup() (server/batch_responder.h).
   void prefetch(const Address& address) const noexcept;

@@ -273,6 +273,12 @@ void GeoDb::prefetch(const Address& address) const noexcept {
 }
 
 GeoInfo GeoDb::lookup(const Address& address) const noexcept {
+  GeoInfo info;
+  lookup(address, info);
+  return info;
+}
+
+void GeoDb::lookup(const Address& address, GeoInfo& out) const noexcept {
   if (!answer_cache) answer_cache = std::make_unique<std::array<AnswerSet, answer_sets>>();
   const auto [high, low, set] = answer_key(address);
   auto& ways = (*answer_cache)[set].ways;
@@ -293,13 +299,18 @@ GeoInfo GeoDb::lookup(const Address& address) const noexcept {
                            .found = match.found};
     cached = &ways[0];
   }
-  if (!cached->found) return GeoInfo{};
+  if (!cached->found) {
+    out = GeoInfo{};
+    return;
+  }
   const CachedRecord& record = decoded(impl_->id, *impl_->databases[cached->file], cached->file, cached->offset);
-  if (!record.usable) return GeoInfo{};  // search() skips these; a record decodes the same way twice
-  GeoInfo info = record.info;
-  info.found = true;
-  info.prefix = cached->prefix;
-  return info;
+  if (!record.usable) {  // search() skips these; a record decodes the same way twice
+    out = GeoInfo{};
+    return;
+  }
+  out = record.info;
+  out.found = true;
+  out.prefix = cached->prefix;
 }
 
 GeoDb::Match GeoDb::search(const Address& address) const noexcept {

@@ -34,7 +34,7 @@ void describe_location(Query& query) {
 
 void locate_client(Query& query) {
   if (!query.client.located && query.context.geo) {
-    query.client.info = query.context.geo->lookup(query.client.address);
+    query.context.geo->lookup(query.client.address, query.client.info);
     query.client.located = true;
   }
   if (query.trace) describe_location(query);

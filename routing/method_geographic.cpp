@@ -22,8 +22,9 @@ class ClientCodes {
         add(country | uint64_t('-') << 16 | subdivision << 24);  // "CC-SUB"
       add(country);
     }
-    std::string_view grouping = country != 0 ? geo::azure_grouping(info.country_code()) : std::string_view();
-    if (grouping.empty()) grouping = grouping_of_continent(info.continent.data());
+    // GeoInfo's codes are two letters when set: string_views of known length, no strlen.
+    std::string_view grouping = country != 0 ? geo::azure_grouping({info.country.data(), 2}) : std::string_view();
+    if (grouping.empty() && info.continent[0] != '\0') grouping = grouping_of_continent({info.continent.data(), 2});
     if (!grouping.empty()) add(geo::geo_code_key(grouping));
     add(world);
   }

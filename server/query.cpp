@@ -95,7 +95,10 @@ bool read_client_subnet(const uint8_t* data, size_t length, ClientSubnet& ecs) {
   const uint16_t family = static_cast<uint16_t>(data[0] << 8 | data[1]);
   const uint8_t source = data[2];
   const uint8_t scope = data[3];
-  geo::Address address;
+  // Written in place: copying a local Address after its variable-length memcpy stalled on store
+  // forwarding. A query that fails here is answered FORMERR, which never reads `ecs`.
+  geo::Address& address = ecs.address;
+  address = geo::Address{};
   if (family == 1) address.family = geo::Family::v4;
   else if (family == 2) address.family = geo::Family::v6;
   else return false;
@@ -105,7 +108,6 @@ bool read_client_subnet(const uint8_t* data, size_t length, ClientSubnet& ecs) {
   std::memcpy(address.bytes.data(), data + 4, address_length);
   // Bits past the source prefix must be zero (RFC 7871 6); only the last byte can hold any.
   if (source % 8 != 0 && (address.bytes[address_length - 1] & (0xff >> (source % 8))) != 0) return false;
-  ecs.address = address;
   ecs.source_prefix = source;
   return true;
 }
