@@ -301,6 +301,7 @@ void validate_profiles(model::Config& config) {
     for (size_t i = 0; i < profile.endpoints.size(); ++i)
       for (const auto& code : profile.endpoints[i].geo_codes) profile.geo_owners.emplace_back(geo::geo_code_key(code), i);
     std::sort(profile.geo_owners.begin(), profile.geo_owners.end());
+    model::index_endpoints(profile);
   }
 }
 

@@ -19,8 +19,11 @@ const model::Endpoint* choose(Query& query, const model::Profile& profile, unsig
   return nullptr;
 }
 
-void answer_with(Query& query, const model::Endpoint& endpoint, Answer& answer) {
-  switch (endpoint.kind) {
+// Only the digest is read for an address endpoint; an FQDN endpoint's name is in the Endpoint.
+void answer_with(Query& query, const model::Profile& profile, size_t index, Answer& answer) {
+  const model::Endpoint& endpoint = profile.endpoints[index];
+  const model::EndpointDigest& digest = digest_at(profile, index);
+  switch (digest.kind) {
     case model::TargetKind::fqdn:
       // flatten: true will answer the target's addresses once resolver/ resolves FQDN targets;
       // until then it is a CNAME like any FQDN endpoint.
@@ -31,9 +34,10 @@ void answer_with(Query& query, const model::Endpoint& endpoint, Answer& answer) 
                        endpoint.flatten ? " (flatten is not available yet: answered as a CNAME)" : "");
       return;
     case model::TargetKind::address:
-      if (answers_qtype(endpoint, query.qtype)) {
+      if (answers_qtype(digest, query.qtype)) {
         answer.kind = Answer::Kind::addresses;
         answer.endpoints[0] = &endpoint;
+        answer.addresses[0] = address_at(profile, index);
         answer.count = 1;
         if (query.trace) query.trace.note("answer: {}", endpoint.address.to_string());
         return;
@@ -53,6 +57,10 @@ void route_profile(Query& query, const model::Profile& profile, unsigned depth, 
     query.trace.note("profile {} is disabled: NODATA", profile.name);
     return;
   }
+  if (!has_digests(profile)) {
+    query.trace.note("profile {} has no endpoint digests (model::index_endpoints was not run): NODATA", profile.name);
+    return;
+  }
   prefetch(profile);
   if (profile.method == model::Method::multivalue) {
     answer_multivalue(query, profile, depth, answer);
@@ -63,8 +71,9 @@ void route_profile(Query& query, const model::Profile& profile, unsigned depth, 
     query.trace.note("profile {} answers NODATA", profile.name);
     return;
   }
-  if (chosen->kind != model::TargetKind::nested) {
-    answer_with(query, *chosen, answer);
+  const size_t chosen_index = index_of(profile, *chosen);
+  if (digest_at(profile, chosen_index).kind != model::TargetKind::nested) {
+    answer_with(query, profile, chosen_index, answer);
     return;
   }
   if (depth + 1 > max_nesting_depth || chosen->child_index >= query.context.config.profiles.size()) {
@@ -82,9 +91,9 @@ void route_profile(Query& query, const model::Profile& profile, unsigned depth, 
 }  // namespace
 
 void prefetch(const model::Profile& profile) {
-  // Every method but geographic reads each endpoint's first cache line (performance also its
-  // location, two lines on): ask for all of them at once, so their misses overlap instead of
-  // coming one after another. With 10,000 profiles these misses were a third of a query's time.
+  // Every method but geographic reads each endpoint's digest (performance also its position):
+  // ask for all of their lines at once, so the misses overlap instead of coming one after
+  // another. With 10,000 profiles these misses were a third of a query's time.
   // Geographic reads its code index first, then only the endpoint that owns the client's code.
   if (profile.method == model::Method::geographic) {
     const char* owners = reinterpret_cast<const char*>(profile.geo_owners.data());
@@ -92,11 +101,14 @@ void prefetch(const model::Profile& profile) {
     for (size_t at = 0; at < bytes; at += 64) __builtin_prefetch(owners + at);
     return;
   }
-  for (const auto& endpoint : profile.endpoints) {
-    __builtin_prefetch(&endpoint);
-    if (profile.method == model::Method::performance)
-      __builtin_prefetch(reinterpret_cast<const char*>(&endpoint) + 2 * 64);
-  }
+  auto fetch = [](const auto& items) {
+    const char* bytes = reinterpret_cast<const char*>(items.data());
+    const size_t size = items.size() * sizeof(items[0]);
+    for (size_t at = 0; at < size; at += 64) __builtin_prefetch(bytes + at);
+    if (size > 0) __builtin_prefetch(bytes + size - 1);  // the last line, when the array straddles one more
+  };
+  fetch(profile.digests);
+  if (profile.method == model::Method::performance) fetch(profile.positions);
 }
 
 Answer answer(const Context& context, const model::Profile& profile, Client& client, uint16_t qtype,

@@ -17,10 +17,10 @@ bool may_fail_open_to(Status status) {
 
 namespace {
 
-Status health_slot(const Context& context, const model::Endpoint& endpoint) {
+Status health_slot(const Context& context, model::EndpointId id) {
   // A slot the table does not have is an endpoint no probe has judged yet.
-  if (endpoint.id >= context.health.size()) return Status::CheckingEndpoint;
-  const auto raw = context.health[endpoint.id].load(std::memory_order_acquire);
+  if (id >= context.health.size()) return Status::CheckingEndpoint;
+  const auto raw = context.health[id].load(std::memory_order_acquire);
   if (raw > static_cast<uint8_t>(Status::NotMonitored)) return Status::CheckingEndpoint;
   return static_cast<Status>(raw);
 }
@@ -64,11 +64,15 @@ void explain_nested(Query& query, const model::Endpoint& endpoint, Status status
 
 }  // namespace
 
-Status endpoint_status(const Context& context, const model::Endpoint& endpoint, unsigned depth) {
-  if (!endpoint.enabled) return Status::Disabled;
-  const Status slot = health_slot(context, endpoint);
+namespace {
+
+// `endpoint` is `digest`'s endpoint, and is read only when it is nested.
+Status status_of(const Context& context, const model::EndpointDigest& digest, const model::Endpoint& endpoint,
+                 unsigned depth) {
+  if (!digest.enabled) return Status::Disabled;
+  const Status slot = health_slot(context, digest.id);
   if (slot == Status::Disabled) return Status::Disabled;  // drained through the control API
-  if (endpoint.kind == model::TargetKind::nested) {
+  if (digest.kind == model::TargetKind::nested) {
     // A nested endpoint is not probed itself: its child profile's endpoints are.
     const auto* child = child_profile(context, endpoint);
     if (!child || !child->enabled || depth + 1 > max_nesting_depth) return Status::Stopped;
@@ -76,45 +80,54 @@ Status endpoint_status(const Context& context, const model::Endpoint& endpoint, 
     if (tally.enabled == 0) return Status::Stopped;
     return meets_child_minimums(endpoint, tally) ? Status::Online : Status::Degraded;
   }
-  if (endpoint.always_serve || endpoint.monitor.protocol == model::MonitorProtocol::none)
-    return Status::NotMonitored;
+  if (digest.unmonitored) return Status::NotMonitored;
   return slot;
+}
+
+}  // namespace
+
+Status endpoint_status(const Context& context, const model::Profile& profile, size_t index, unsigned depth) {
+  return status_of(context, digest_at(profile, index), profile.endpoints[index], depth);
 }
 
 ChildTally tally_profile(const Context& context, const model::Profile& profile, unsigned depth) {
   ChildTally tally;
-  for (const auto& endpoint : profile.endpoints) {
-    const Status status = endpoint_status(context, endpoint, depth);
+  if (!has_digests(profile)) return tally;  // route_profile would answer it NODATA: nothing serves
+  for (size_t i = 0; i < profile.endpoints.size(); ++i) {
+    const Status status = endpoint_status(context, profile, i, depth);
     if (status != Status::Disabled) ++tally.enabled;
     if (!is_serving(status)) continue;
     ++tally.serving;
-    if (endpoint.kind != model::TargetKind::address) continue;
-    if (endpoint.address.family == geo::Family::v4) ++tally.serving_ipv4;
-    else ++tally.serving_ipv6;
+    const model::EndpointDigest& digest = digest_at(profile, i);
+    if (digest.kind != model::TargetKind::address) continue;
+    if (digest.address.family == geo::Family::v6) ++tally.serving_ipv6;
+    else ++tally.serving_ipv4;
   }
   return tally;
 }
 
-bool answers_qtype(const model::Endpoint& endpoint, uint16_t qtype) {
-  if (endpoint.kind != model::TargetKind::address) return true;
-  if (qtype == qtype_a) return endpoint.address.family == geo::Family::v4;
-  if (qtype == qtype_aaaa) return endpoint.address.family == geo::Family::v6;
+bool answers_qtype(const model::EndpointDigest& digest, uint16_t qtype) {
+  if (digest.kind != model::TargetKind::address) return true;
+  if (qtype == qtype_a) return digest.address.family == geo::Family::v4;
+  if (qtype == qtype_aaaa) return digest.address.family == geo::Family::v6;
   return false;
 }
+
 
 Pool::Pool(Query& query, const model::Profile& profile, unsigned depth, Options options)
     : query_(query), profile_(profile), depth_(depth), options_(options) {
   size_t serving = 0;
   size_t fail_open_candidates = 0;
+  // Only digests are read here (and a nested endpoint's child); the Endpoints themselves only
+  // when a trace asks for their names.
   for (size_t i = 0; i < profile.endpoints.size(); ++i) {
     const auto& endpoint = profile.endpoints[i];
-    const Status current = endpoint_status(query.context, endpoint, depth);
+    const Status current = endpoint_status(query.context, profile, i, depth);
     if (i < cached_statuses) statuses_[i] = current;
     if (!in_pool(i)) {
-      if (options.explain_statuses)
+      if (options.explain_statuses && query.trace)
         query.trace.note("endpoint {} skipped: its IPv{} target cannot answer {}", endpoint.name,
-                         endpoint.address.family == geo::Family::v4 ? 4 : 6,
-                         query.trace ? qtype_name(query.qtype) : std::string());
+                         endpoint.address.family == geo::Family::v4 ? 4 : 6, qtype_name(query.qtype));
       continue;
     }
     if (is_serving(current)) {
@@ -122,7 +135,7 @@ Pool::Pool(Query& query, const model::Profile& profile, unsigned depth, Options 
       continue;
     }
     if (may_fail_open_to(current)) ++fail_open_candidates;
-    if (!options.explain_statuses) continue;
+    if (!options.explain_statuses || !query.trace) continue;
     if (endpoint.kind == model::TargetKind::nested && current != Status::Disabled)
       explain_nested(query, endpoint, current, depth);
     else
@@ -141,7 +154,7 @@ Pool::Pool(Query& query, const model::Profile& profile, unsigned depth, Options 
 
 Status Pool::status(size_t index) const {
   if (index < cached_statuses) return statuses_[index];
-  return endpoint_status(query_.context, profile_.endpoints[index], depth_);
+  return endpoint_status(query_.context, profile_, index, depth_);
 }
 
 bool Pool::in_pool(size_t index) const {
@@ -149,7 +162,7 @@ bool Pool::in_pool(size_t index) const {
   // type routes over every endpoint: the name then is whatever the method picks, and only a
   // picked FQDN endpoint yields a CNAME, so a CNAME never appears beside an address answer.
   if (!options_.by_qtype || !query_.asks_for_address()) return true;
-  return answers_qtype(profile_.endpoints[index], query_.qtype);
+  return answers_qtype(digest_at(profile_, index), query_.qtype);
 }
 
 bool Pool::eligible(size_t index) const {

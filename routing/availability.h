@@ -12,12 +12,31 @@ namespace meridian::routing {
 // Online, CheckingEndpoint (no verdict yet) and NotMonitored serve; the rest do not.
 bool is_serving(model::Status status);
 
-// The status of `endpoint`, which sits in a profile `depth` nesting levels below the queried
+// The status of endpoint `index` of `profile`, which sits `depth` nesting levels below the queried
 // one. Disabled covers enabled:false and a drain written to the health table. A nested
 // endpoint's status comes from its child: Stopped when the child is disabled or has no enabled
 // endpoint, Online when the child meets min_child_endpoints (and the per-family minimums),
-// Degraded otherwise.
-model::Status endpoint_status(const Context& context, const model::Endpoint& endpoint, unsigned depth);
+// Degraded otherwise. It is read from the endpoint's digest: only a nested endpoint's status
+// reads the Endpoint.
+model::Status endpoint_status(const Context& context, const model::Profile& profile, size_t index, unsigned depth);
+
+// Routing reads endpoints through their digests (model::index_endpoints, which conf/ runs on
+// every profile it loads). A profile without them is answered NODATA (route_profile says so in
+// a trace); checking once there keeps every read below a plain array access.
+inline bool has_digests(const model::Profile& profile) {
+  return profile.digests.size() == profile.endpoints.size();
+}
+inline const model::EndpointDigest& digest_at(const model::Profile& profile, size_t index) {
+  return profile.digests[index];
+}
+// Endpoint `index`'s address, from its digest: the answer's record data.
+inline const geo::Address* address_at(const model::Profile& profile, size_t index) {
+  return &profile.digests[index].address;
+}
+// Where `endpoint`, an element of profile.endpoints, sits in it (no memory read).
+inline size_t index_of(const model::Profile& profile, const model::Endpoint& endpoint) {
+  return static_cast<size_t>(&endpoint - profile.endpoints.data());
+}
 
 // How many endpoints of a profile are enabled and how many serve, for min_child_endpoints.
 struct ChildTally {
@@ -30,7 +49,7 @@ ChildTally tally_profile(const Context& context, const model::Profile& profile, 
 
 // Whether an endpoint can answer the query type: an address only its own family's A/AAAA, an
 // FQDN any type (with a CNAME), a nested profile any type (its child decides).
-bool answers_qtype(const model::Endpoint& endpoint, uint16_t qtype);
+bool answers_qtype(const model::EndpointDigest& digest, uint16_t qtype);
 
 // The endpoints of one profile a method may choose from, with fail-open decided once.
 //
@@ -71,6 +90,11 @@ class Pool {
   std::array<model::Status, cached_statuses> statuses_{};
   bool failing_open_ = false;
 };
+
+// The options priority, weighted, performance and multivalue use. A named constant, not an
+// `Options{}` at each call: GCC built that temporary with byte stores and passed it as one word
+// read straight back, a store-forwarding stall that was half of choose_priority's time.
+inline constexpr Pool::Options standard_pool{};
 
 // True for a status that fail-open may still serve: the endpoint is enabled and not Stopped.
 bool may_fail_open_to(model::Status status);

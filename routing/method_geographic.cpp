@@ -123,7 +123,7 @@ const model::Endpoint* choose_geographic(Query& query, const model::Profile& pro
     }
     const auto& endpoint = profile.endpoints[index];
     // Only the matched endpoints' statuses matter (no pool, no fail-open): read just those.
-    const model::Status status = endpoint_status(query.context, endpoint, depth);
+    const model::Status status = endpoint_status(query.context, profile, static_cast<size_t>(index), depth);
     const char* status_name = model::to_string(status);
     if (status == model::Status::Disabled) {
       query.trace.note("code {}: endpoint {} is Disabled, trying the broader region", code, endpoint.name);
@@ -150,7 +150,7 @@ const model::Endpoint* choose_geographic(Query& query, const model::Profile& pro
   if (plain_match) {
     if (query.trace)
       query.trace.note("no broader region is available: endpoint {} chosen although {}", plain_match->name,
-                       model::to_string(endpoint_status(query.context, *plain_match, depth)));
+                       model::to_string(endpoint_status(query.context, profile, index_of(profile, *plain_match), depth)));
     return plain_match;
   }
   query.trace.note("no endpoint maps the client's location: NODATA");

@@ -14,7 +14,7 @@ void answer_multivalue(Query& query, const model::Profile& profile, unsigned dep
       query.trace.note("multivalue answers only A and AAAA, not {}: NODATA", qtype_name(query.qtype));
     return;
   }
-  const Pool pool(query, profile, depth, Pool::Options{});
+  const Pool pool(query, profile, depth, standard_pool);
   const size_t wanted = std::min<size_t>(std::max(profile.max_return, 1u), max_answers);
   // Reservoir sampling: every subset of `wanted` eligible endpoints is equally likely, without a
   // temporary list of all of them, so load spreads evenly however many endpoints serve.
@@ -22,7 +22,7 @@ void answer_multivalue(Query& query, const model::Profile& profile, unsigned dep
   for (size_t i = 0; i < pool.size(); ++i) {
     const auto& endpoint = profile.endpoints[i];
     // conf/ allows only address endpoints here; anything else is ignored rather than answered.
-    if (!pool.eligible(i) || endpoint.kind != model::TargetKind::address) continue;
+    if (!pool.eligible(i) || digest_at(profile, i).kind != model::TargetKind::address) continue;
     ++seen;
     if (answer.count < wanted) {
       answer.endpoints[answer.count++] = &endpoint;
@@ -35,6 +35,7 @@ void answer_multivalue(Query& query, const model::Profile& profile, unsigned dep
     std::swap(answer.endpoints[i - 1], answer.endpoints[query.random.below(i)]);
   if (answer.count == 0) return;
   answer.kind = Answer::Kind::addresses;
+  for (size_t i = 0; i < answer.count; ++i) answer.addresses[i] = address_at(profile, index_of(profile, *answer.endpoints[i]));
   if (query.trace) {
     std::string names;
     for (size_t i = 0; i < answer.count; ++i) names += (i ? ", " : "") + answer.endpoints[i]->name;

@@ -16,8 +16,11 @@ using LatencyRow = std::vector<std::pair<std::string, double>>;
 // Distances from identical coordinates are bit-identical; the tolerance only absorbs rounding.
 bool equally_close(double a, double b) { return std::fabs(a - b) <= 1e-12; }
 
-geo::Vector3 position_of(const model::Location& location) {
-  return location.position ? *location.position : geo::unit_vector(geo::Coordinates{location.lat, location.lon});
+// Endpoint `index`'s position, from the profile's packed positions when conf/ derived them.
+// Only for an endpoint whose digest has_location.
+geo::Vector3 position_at(const model::Profile& profile, size_t index) {
+  if (profile.positions.size() == profile.endpoints.size()) return profile.positions[index];
+  return model::position_of(*profile.endpoints[index].location);
 }
 
 // The latency table names an endpoint by its region ("azure:eastus"), or by its own name when
@@ -34,8 +37,8 @@ std::optional<double> measured_rtt(const LatencyRow& row, const model::Endpoint&
   return std::nullopt;
 }
 
-// Picks uniformly among the eligible endpoints with the smallest closeness. `closeness` returns
-// nullopt for an endpoint it cannot measure: such an endpoint is farther than any measured one,
+// Picks uniformly among the eligible endpoints with the smallest closeness. `closeness` (of an
+// endpoint's index) returns nullopt for an endpoint it cannot measure: such an endpoint is farther than any measured one,
 // and when none can be measured all are equally close. Two passes, so nothing is allocated.
 // `display` turns a closeness into the figure a trace shows in `unit`.
 template <typename Closeness, typename Display>
@@ -47,7 +50,7 @@ const model::Endpoint* choose_closest(Query& query, const model::Profile& profil
   for (size_t i = 0; i < pool.size(); ++i) {
     if (!pool.eligible(i)) continue;
     ++eligible;
-    const auto value = closeness(profile.endpoints[i]);
+    const auto value = closeness(i);
     if (value && query.trace) query.trace.note("endpoint {}: {:.0f} {}", profile.endpoints[i].name, display(*value), unit);
     if (!value) continue;
     if (!best || (*value < *best && !equally_close(*value, *best))) {
@@ -64,7 +67,7 @@ const model::Endpoint* choose_closest(Query& query, const model::Profile& profil
   for (size_t i = 0; i < pool.size(); ++i) {
     if (!pool.eligible(i)) continue;
     const auto& endpoint = profile.endpoints[i];
-    const auto value = best ? closeness(endpoint) : std::nullopt;
+    const auto value = best ? closeness(i) : std::nullopt;
     if (best && !(value && equally_close(*value, *best))) continue;
     last_tied = &endpoint;
     if (pick-- > 0) continue;
@@ -83,7 +86,7 @@ const model::Endpoint* choose_closest(Query& query, const model::Profile& profil
 }  // namespace
 
 const model::Endpoint* choose_performance(Query& query, const model::Profile& profile, unsigned depth) {
-  const Pool pool(query, profile, depth, Pool::Options{});
+  const Pool pool(query, profile, depth, standard_pool);
   const auto* latency = query.context.latency;
   if (latency) {
     // The table's matched prefix is not a safe ECS scope: a longer prefix inside it may hold other
@@ -97,7 +100,7 @@ const model::Endpoint* choose_performance(Query& query, const model::Profile& pr
       if (any_measured) {
         query.trace.note("latency table covers the client: closeness is round-trip time");
         return choose_closest(
-            query, profile, pool, "ms", [row](const model::Endpoint& endpoint) { return measured_rtt(*row, endpoint); },
+            query, profile, pool, "ms", [row, &profile](size_t i) { return measured_rtt(*row, profile.endpoints[i]); },
             [](double rtt) { return rtt; });
       }
       query.trace.note("latency table measures none of the available endpoints for the client: using distance");
@@ -111,7 +114,7 @@ const model::Endpoint* choose_performance(Query& query, const model::Profile& pr
   if (!coordinates) {
     query.trace.note("the client cannot be placed: every endpoint is equally close");
     return choose_closest(
-        query, profile, pool, "km", [](const model::Endpoint&) { return std::optional<double>(); },
+        query, profile, pool, "km", [](size_t) { return std::optional<double>(); },
         [](double km) { return km; });
   }
   // Closeness is the squared chord between unit vectors: ordered like great-circle distance,
@@ -119,9 +122,9 @@ const model::Endpoint* choose_performance(Query& query, const model::Profile& pr
   const geo::Vector3 client = query.client.info.position ? *query.client.info.position : geo::unit_vector(*coordinates);
   return choose_closest(
       query, profile, pool, "km",
-      [&client](const model::Endpoint& endpoint) {
-        if (!endpoint.location) return std::optional<double>();
-        return std::optional<double>(geo::chord_squared(client, position_of(*endpoint.location)));
+      [&client, &profile](size_t i) {
+        if (!digest_at(profile, i).has_location) return std::optional<double>();
+        return std::optional<double>(geo::chord_squared(client, position_at(profile, i)));
       },
       geo::chord_squared_to_km);
 }

@@ -65,19 +65,20 @@ const model::Endpoint* choose_by_affinity(Query& query, const model::Profile& pr
 const model::Endpoint* choose_at_random(Query& query, const model::Profile& profile, const Pool& pool) {
   uint64_t total = 0;
   for (size_t i = 0; i < pool.size(); ++i)
-    if (pool.eligible(i)) total += profile.endpoints[i].weight;
+    if (pool.eligible(i)) total += digest_at(profile, i).weight;
   if (total == 0) return nullptr;
   uint64_t draw = query.random.below(total);
   const model::Endpoint* last_eligible = nullptr;
   for (size_t i = 0; i < pool.size(); ++i) {
     if (!pool.eligible(i)) continue;
     const auto& endpoint = profile.endpoints[i];
+    const unsigned weight = digest_at(profile, i).weight;
     last_eligible = &endpoint;
-    if (draw < endpoint.weight) {
-      query.trace.note("endpoint {} chosen at random: weight {} of {}", endpoint.name, endpoint.weight, total);
+    if (draw < weight) {
+      query.trace.note("endpoint {} chosen at random: weight {} of {}", endpoint.name, weight, total);
       return &endpoint;
     }
-    draw -= endpoint.weight;
+    draw -= weight;
   }
   // Only reachable when an endpoint past the pool's status cache flipped between the passes.
   return last_eligible;
@@ -86,7 +87,7 @@ const model::Endpoint* choose_at_random(Query& query, const model::Profile& prof
 }  // namespace
 
 const model::Endpoint* choose_weighted(Query& query, const model::Profile& profile, unsigned depth) {
-  const Pool pool(query, profile, depth, Pool::Options{});
+  const Pool pool(query, profile, depth, standard_pool);
   if (profile.affinity == model::Affinity::client_subnet) return choose_by_affinity(query, profile, pool);
   return choose_at_random(query, profile, pool);
 }

@@ -61,6 +61,9 @@ struct Answer {
   // addresses: the chosen address endpoints. Only the first `count` are set: left uninitialised
   // so an answer does not start by zeroing 80 bytes (GCC's rep stos, a tenth of answer()).
   std::array<const model::Endpoint*, max_answers> endpoints;
+  // addresses: endpoint i's address, read from the profile's packed digests (model::EndpointDigest)
+  // so an answer needs no line of the Endpoint itself. Set alongside `endpoints`.
+  std::array<const geo::Address*, max_answers> addresses;
   size_t count = 0;
   uint32_t ttl = 0;
   unsigned scope_prefix = 0;  // ECS scope: 0 when the answer does not depend on the client

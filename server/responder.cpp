@@ -147,8 +147,9 @@ bool Build::answer_profile(const model::Profile& profile, NameRef& owner, std::s
       fits = writer_.record(Section::answer, owner, type_cname, routed.ttl, {name, endpoint.fqdn_wire.size()}, 0, &target);
       next = endpoint.fqdn_wire;
     } else {
-      const bool v4 = endpoint.address.family == geo::Family::v4;
-      fits = writer_.record(Section::answer, owner, v4 ? 1 : 28, routed.ttl, {endpoint.address.bytes.data(), v4 ? 4u : 16u});
+      const geo::Address& address = *routed.addresses[i];  // not endpoint.address: no line of the Endpoint
+      const bool v4 = address.family == geo::Family::v4;
+      fits = writer_.record(Section::answer, owner, v4 ? 1 : 28, routed.ttl, {address.bytes.data(), v4 ? 4u : 16u});
     }
     if (!fits) {
       truncated = true;

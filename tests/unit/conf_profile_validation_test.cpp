@@ -345,3 +345,46 @@ TEST_CASE("two subnet endpoints without subnets are rejected") {
                                   address_endpoint("c")})}))
             .find("endpoints b and c both have no subnets") != std::string::npos);
 }
+
+TEST_CASE("validation derives each profile's digests, and positions for performance") {
+  model::Endpoint near = address_endpoint("near", "2001:db8::1");
+  near.location = model::Location{std::nullopt, 48.85, 2.35, ""};  // no position yet: derived from lat, lon
+  near.weight = 7;
+  model::Endpoint drained = address_endpoint("drained");
+  drained.enabled = false;
+  drained.always_serve = true;
+  drained.location = model::Location{geo::unit_vector({40.71, -74.0}), 40.71, -74.0, ""};
+  model::Config c = config({profile("fast", Method::performance, {near, drained}),
+                            profile("web", Method::priority, {address_endpoint("a"), fqdn_endpoint("b", "b.example.net")})});
+  conf::validate_profiles(c);
+
+  for (const auto& p : c.profiles) {
+    REQUIRE(p.digests.size() == p.endpoints.size());
+    for (size_t i = 0; i < p.endpoints.size(); ++i) {
+      const auto& endpoint = p.endpoints[i];
+      const auto& digest = p.digests[i];
+      CHECK(digest.id == endpoint.id);
+      CHECK(digest.priority == endpoint.priority);  // assigned by validation: 1, 2
+      CHECK(digest.weight == endpoint.weight);
+      CHECK(digest.kind == endpoint.kind);
+      CHECK(digest.enabled == endpoint.enabled);
+      CHECK(digest.address == endpoint.address);
+      CHECK(digest.has_location == endpoint.location.has_value());
+    }
+  }
+  const auto& fast = c.profiles[0];
+  CHECK(fast.digests[0].weight == 7);
+  CHECK(fast.digests[0].address.family == geo::Family::v6);
+  CHECK_FALSE(fast.digests[1].enabled);
+  CHECK(fast.digests[1].unmonitored);  // always_serve
+  CHECK_FALSE(fast.digests[0].unmonitored);  // monitored over HTTP, the default
+  REQUIRE(fast.positions.size() == 2);
+  const geo::Vector3 paris = geo::unit_vector({48.85, 2.35});
+  CHECK(fast.positions[0].x == doctest::Approx(paris.x));
+  CHECK(fast.positions[0].z == doctest::Approx(paris.z));
+  CHECK(geo::chord_squared(fast.positions[1], *fast.endpoints[1].location->position) == 0);
+  CHECK(c.profiles[1].positions.empty());  // only performance reads positions
+  CHECK(c.profiles[1].digests[1].kind == model::TargetKind::fqdn);
+  CHECK(c.profiles[1].digests[0].priority == 1);
+  CHECK(c.profiles[1].digests[1].priority == 2);
+}

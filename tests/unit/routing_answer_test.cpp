@@ -112,3 +112,24 @@ TEST_CASE("trace steps inside a child profile are indented") {
   CHECK(trace_mentions(trace, "entered child profile child"));
   CHECK(trace_mentions(trace, "  profile child (priority)"));
 }
+
+TEST_CASE("an address answer carries the address from the endpoint's digest") {
+  World world = dual_stack();
+  const auto answer = world.ask("web", client("198.51.100.1"), a);
+  REQUIRE(answer.count == 1);
+  const auto& profile = world.profile("web");
+  CHECK(answer.addresses[0] == &profile.digests[1].address);
+  CHECK(*answer.addresses[0] == answer.endpoints[0]->address);
+}
+
+TEST_CASE("a profile without endpoint digests answers NODATA and says why") {
+  World world = dual_stack();
+  const Context context = world.context();  // indexes every profile
+  world.mutable_profile("web").digests.clear();
+  Client asking = client("198.51.100.1");
+  Random random(1);
+  Trace trace;
+  const auto answer = routing::answer(context, world.profile("web"), asking, a, random, &trace);
+  CHECK(answer.kind == Answer::Kind::nodata);
+  CHECK(trace_mentions(trace, "no endpoint digests"));
+}

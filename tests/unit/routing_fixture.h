@@ -146,7 +146,13 @@ class World {
     health_->set(endpoint(profile_name, endpoint_name).id, status);
   }
 
-  Context context() const { return Context{config_, health_->view(), geo_, latency_}; }
+  // Every answer sees the profiles as they are now: their digests (model::index_endpoints) are
+  // worked out again, after whatever a test changed through mutable_profile().
+  Context context() const {
+    auto& profiles = const_cast<model::Config&>(config_).profiles;  // World owns the config
+    for (auto& profile : profiles) model::index_endpoints(profile);
+    return Context{config_, health_->view(), geo_, latency_};
+  }
   void use_geo(const geo::GeoDb* geo) { geo_ = geo; }
   void use_latency(const geo::CidrTable<std::vector<std::pair<std::string, double>>>* latency) {
     latency_ = latency;
@@ -155,11 +161,13 @@ class World {
   Answer ask(const std::string& profile_name, Client client, uint16_t qtype = 1, uint64_t seed = 1,
              Trace* trace = nullptr) const {
     Random random(seed);
-    return answer(context(), profile(profile_name), client, qtype, random, trace);
+    const Context current = context();
+    return answer(current, profile(profile_name), client, qtype, random, trace);
   }
   Answer ask(const std::string& profile_name, Client client, uint16_t qtype, Random& random,
              Trace* trace = nullptr) const {
-    return answer(context(), profile(profile_name), client, qtype, random, trace);
+    const Context current = context();
+    return answer(current, profile(profile_name), client, qtype, random, trace);
   }
 
  private:
