@@ -94,19 +94,15 @@ void prefetch(const model::Profile& profile) {
   // Every method but geographic reads each endpoint's digest (performance also its position):
   // ask for all of their lines at once, so the misses overlap instead of coming one after
   // another. With 10,000 profiles these misses were a third of a query's time.
-  // Geographic reads its code index first, then only the endpoint that owns the client's code.
-  if (profile.method == model::Method::geographic) {
-    const char* owners = reinterpret_cast<const char*>(profile.geo_owners.data());
-    const size_t bytes = profile.geo_owners.size() * sizeof(profile.geo_owners[0]);
-    for (size_t at = 0; at < bytes; at += 64) __builtin_prefetch(owners + at);
-    return;
-  }
+  // Geographic reads its code index, then the digest of the endpoint owning the client's code:
+  // which one is not known yet, so all of them.
   auto fetch = [](const auto& items) {
     const char* bytes = reinterpret_cast<const char*>(items.data());
     const size_t size = items.size() * sizeof(items[0]);
     for (size_t at = 0; at < size; at += 64) __builtin_prefetch(bytes + at);
     if (size > 0) __builtin_prefetch(bytes + size - 1);  // the last line, when the array straddles one more
   };
+  if (profile.method == model::Method::geographic) fetch(profile.geo_owners);
   fetch(profile.digests);
   if (profile.method == model::Method::performance) fetch(profile.positions);
 }
