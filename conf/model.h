@@ -140,7 +140,7 @@ struct Profile {
   std::vector<std::pair<uint64_t, size_t>> geo_owners;  // (geo::geo_code_key, index)
   // Derived by index_endpoints(), one per endpoint in the same order: what routing reads on
   // every query, packed (EndpointDigest), and each located endpoint's position (performance).
-  // Routing works them out from the endpoints when they are missing (a profile built in code).
+  // Routing answers a profile without them NODATA (routing/availability.h).
   std::vector<EndpointDigest> digests;
   std::vector<geo::Vector3> positions;
   std::string name;
@@ -150,12 +150,12 @@ struct Profile {
   int line = 0;
 };
 
-// One resource record as read from a zone file. rdata is in uncompressed wire form; names
-// inside it (NS, CNAME, MX, SRV, ...) keep their case as written.
 // Fills `digests` and `positions` from `endpoints`; conf/ calls it after validation, and again
 // whoever changes a profile's endpoints afterwards must.
 void index_endpoints(Profile& profile);
 
+// One resource record as read from a zone file. rdata is in uncompressed wire form; names
+// inside it (NS, CNAME, MX, SRV, ...) keep their case as written.
 struct Record {
   WireName owner;  // lower-cased
   uint16_t type = 0;
