@@ -62,10 +62,6 @@ void explain_nested(Query& query, const model::Endpoint& endpoint, Status status
                    endpoint.name, model::to_string(status), child->name, tally.serving, minimums);
 }
 
-}  // namespace
-
-namespace {
-
 // `endpoint` is `digest`'s endpoint, and is read only when it is nested.
 Status status_of(const Context& context, const model::EndpointDigest& digest, const model::Endpoint& endpoint,
                  unsigned depth) {
@@ -112,7 +108,6 @@ bool answers_qtype(const model::EndpointDigest& digest, uint16_t qtype) {
   if (qtype == qtype_aaaa) return digest.address.family == geo::Family::v6;
   return false;
 }
-
 
 Pool::Pool(Query& query, const model::Profile& profile, unsigned depth, Options options)
     : query_(query), profile_(profile), depth_(depth), options_(options) {

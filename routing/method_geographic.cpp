@@ -124,7 +124,7 @@ const model::Endpoint* choose_geographic(Query& query, const model::Profile& pro
     const auto& endpoint = profile.endpoints[index];
     // Only the matched endpoints' statuses matter (no pool, no fail-open): read just those.
     const model::Status status = endpoint_status(query.context, profile, static_cast<size_t>(index), depth);
-    const char* status_name = model::to_string(status);
+    const char* status_name = query.trace ? model::to_string(status) : "";  // words only for a trace
     if (status == model::Status::Disabled) {
       query.trace.note("code {}: endpoint {} is Disabled, trying the broader region", code, endpoint.name);
       continue;
