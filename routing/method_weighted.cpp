@@ -47,10 +47,11 @@ const model::Endpoint* choose_by_affinity(Query& query, const model::Profile& pr
   double best_time = 0;
   for (size_t i = 0; i < pool.size(); ++i) {
     const auto& endpoint = profile.endpoints[i];
-    if (!pool.eligible(i) || endpoint.weight == 0) continue;
+    const unsigned weight = digest_at(profile, i).weight;  // as the random draw reads it
+    if (!pool.eligible(i) || weight == 0) continue;
     const uint64_t hash = affinity_hash(network, endpoint.name);
     const double uniform = (static_cast<double>(hash >> 11) + 0.5) * 0x1.0p-53;  // in (0, 1)
-    const double arrival = -std::log(uniform) / endpoint.weight;
+    const double arrival = -std::log(uniform) / weight;
     if (!best || arrival < best_time) {
       best = &endpoint;
       best_time = arrival;

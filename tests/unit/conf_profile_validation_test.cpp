@@ -354,8 +354,10 @@ TEST_CASE("validation derives each profile's digests, and positions for performa
   drained.enabled = false;
   drained.always_serve = true;
   drained.location = model::Location{geo::unit_vector({40.71, -74.0}), 40.71, -74.0, ""};
+  model::Endpoint unprobed = address_endpoint("a");
+  unprobed.monitor.protocol = model::MonitorProtocol::none;
   model::Config c = config({profile("fast", Method::performance, {near, drained}),
-                            profile("web", Method::priority, {address_endpoint("a"), fqdn_endpoint("b", "b.example.net")})});
+                            profile("web", Method::priority, {unprobed, fqdn_endpoint("b", "b.example.net")})});
   conf::validate_profiles(c);
 
   for (const auto& p : c.profiles) {
@@ -381,10 +383,13 @@ TEST_CASE("validation derives each profile's digests, and positions for performa
   REQUIRE(fast.positions.size() == 2);
   const geo::Vector3 paris = geo::unit_vector({48.85, 2.35});
   CHECK(fast.positions[0].x == doctest::Approx(paris.x));
+  CHECK(fast.positions[0].y == doctest::Approx(paris.y));
   CHECK(fast.positions[0].z == doctest::Approx(paris.z));
   CHECK(geo::chord_squared(fast.positions[1], *fast.endpoints[1].location->position) == 0);
   CHECK(c.profiles[1].positions.empty());  // only performance reads positions
   CHECK(c.profiles[1].digests[1].kind == model::TargetKind::fqdn);
   CHECK(c.profiles[1].digests[0].priority == 1);
   CHECK(c.profiles[1].digests[1].priority == 2);
+  CHECK(c.profiles[1].digests[0].unmonitored);        // monitor protocol none
+  CHECK_FALSE(c.profiles[1].digests[1].unmonitored);
 }

@@ -28,6 +28,9 @@ TEST_CASE("multivalue: returns max_return distinct available endpoints of the qu
     const auto chosen_names = names(answer);
     const std::set<std::string> distinct(chosen_names.begin(), chosen_names.end());
     CHECK(distinct.size() == 3);
+    // The answer's addresses (what the responder writes) stay in step with its endpoints
+    // through the reservoir and the shuffle.
+    for (size_t i = 0; i < answer.count; ++i) CHECK(*answer.addresses[i] == answer.endpoints[i]->address);
     CHECK(distinct.count("six") == 0);
   }
 }

@@ -34,7 +34,12 @@ TEST_CASE("the child profile picks by its own method and health") {
 
 TEST_CASE("the child answers AAAA from its IPv6 endpoints") {
   World world = parent_and_child();
-  CHECK(chosen(world.ask("web", client("198.51.100.1"), 28)) == "paris6");
+  const auto answer = world.ask("web", client("198.51.100.1"), 28);
+  CHECK(chosen(answer) == "paris6");
+  // The address comes from the child's digest, not the parent's.
+  REQUIRE(answer.count == 1);
+  CHECK(answer.addresses[0] == &world.profile("eu").digests[2].address);
+  CHECK(*answer.addresses[0] == ip("2001:db8::1"));
 }
 
 TEST_CASE("a nested endpoint serves while its child has min_child_endpoints available") {
