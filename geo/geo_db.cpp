@@ -205,9 +205,9 @@ HugePagePtr<T> make_on_huge_pages() {
   if (mapped == MAP_FAILED) throw std::bad_alloc();
   const auto start = reinterpret_cast<uintptr_t>(mapped);
   const uintptr_t aligned = (start + huge_page - 1) & ~(huge_page - 1);
-  if (aligned > start) munmap(mapped, aligned - start);
-  if (const size_t tail = start + size + huge_page - (aligned + size); tail > 0)
-    munmap(reinterpret_cast<void*>(aligned + size), tail);
+  const size_t head = aligned - start;  // below one huge page, so the tail is never empty
+  if (head > 0) munmap(mapped, head);
+  munmap(reinterpret_cast<void*>(aligned + size), huge_page - head);
   void* memory = reinterpret_cast<void*>(aligned);
   madvise(memory, size, MADV_HUGEPAGE);  // before the first touch, so the faults map huge pages
   return HugePagePtr<T>(new (memory) T());
