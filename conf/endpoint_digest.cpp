@@ -19,7 +19,8 @@ EndpointDigest digest_of(const Endpoint& endpoint) {
 }
 
 geo::Vector3 position_of(const Location& location) {
-  return location.position ? *location.position : geo::unit_vector(geo::Coordinates{location.lat, location.lon});
+  return location.position ? *location.position
+                           : geo::unit_vector(geo::Coordinates{location.lat, location.lon});
 }
 
 void index_endpoints(Profile& profile) {

@@ -8,10 +8,10 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <memory>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 

@@ -58,7 +58,8 @@ void route_profile(Query& query, const model::Profile& profile, unsigned depth, 
     return;
   }
   if (!has_digests(profile)) {
-    query.trace.note("profile {} has no endpoint digests (model::index_endpoints was not run): NODATA", profile.name);
+    query.trace.note("profile {} has no endpoint digests (model::index_endpoints was not run): NODATA",
+                     profile.name);
     return;
   }
   prefetch(profile);

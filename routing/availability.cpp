@@ -96,8 +96,10 @@ ChildTally tally_profile(const Context& context, const model::Profile& profile, 
     ++tally.serving;
     const model::EndpointDigest& digest = digest_at(profile, i);
     if (digest.kind != model::TargetKind::address) continue;
-    if (digest.address.family == geo::Family::v6) ++tally.serving_ipv6;
-    else ++tally.serving_ipv4;
+    if (digest.address.family == geo::Family::v6)
+      ++tally.serving_ipv6;
+    else
+      ++tally.serving_ipv4;
   }
   return tally;
 }

@@ -18,7 +18,8 @@ bool is_serving(model::Status status);
 // endpoint, Online when the child meets min_child_endpoints (and the per-family minimums),
 // Degraded otherwise. It is read from the endpoint's digest: only a nested endpoint's status
 // reads the Endpoint.
-model::Status endpoint_status(const Context& context, const model::Profile& profile, size_t index, unsigned depth);
+model::Status endpoint_status(const Context& context, const model::Profile& profile, size_t index,
+                              unsigned depth);
 
 // Routing reads endpoints through their digests (model::index_endpoints, which conf/ runs on
 // every profile it loads). A profile without them is answered NODATA (route_profile says so in

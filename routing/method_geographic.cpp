@@ -23,8 +23,10 @@ class ClientCodes {
       add(country);
     }
     // GeoInfo's codes are two letters when set: string_views of known length, no strlen.
-    std::string_view grouping = country != 0 ? geo::azure_grouping({info.country.data(), 2}) : std::string_view();
-    if (grouping.empty() && info.continent[0] != '\0') grouping = grouping_of_continent({info.continent.data(), 2});
+    std::string_view grouping =
+        country != 0 ? geo::azure_grouping({info.country.data(), 2}) : std::string_view();
+    if (grouping.empty() && info.continent[0] != '\0')
+      grouping = grouping_of_continent({info.continent.data(), 2});
     if (!grouping.empty()) add(geo::geo_code_key(grouping));
     add(world);
   }
@@ -149,8 +151,9 @@ const model::Endpoint* choose_geographic(Query& query, const model::Profile& pro
   }
   if (plain_match) {
     if (query.trace)
-      query.trace.note("no broader region is available: endpoint {} chosen although {}", plain_match->name,
-                       model::to_string(endpoint_status(query.context, profile, index_of(profile, *plain_match), depth)));
+      query.trace.note(
+          "no broader region is available: endpoint {} chosen although {}", plain_match->name,
+          model::to_string(endpoint_status(query.context, profile, index_of(profile, *plain_match), depth)));
     return plain_match;
   }
   query.trace.note("no endpoint maps the client's location: NODATA");

@@ -35,7 +35,8 @@ void answer_multivalue(Query& query, const model::Profile& profile, unsigned dep
     std::swap(answer.endpoints[i - 1], answer.endpoints[query.random.below(i)]);
   if (answer.count == 0) return;
   answer.kind = Answer::Kind::addresses;
-  for (size_t i = 0; i < answer.count; ++i) answer.addresses[i] = address_at(profile, index_of(profile, *answer.endpoints[i]));
+  for (size_t i = 0; i < answer.count; ++i)
+    answer.addresses[i] = address_at(profile, index_of(profile, *answer.endpoints[i]));
   if (query.trace) {
     std::string names;
     for (size_t i = 0; i < answer.count; ++i) names += (i ? ", " : "") + answer.endpoints[i]->name;

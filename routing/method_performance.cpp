@@ -38,8 +38,9 @@ std::optional<double> measured_rtt(const LatencyRow& row, const model::Endpoint&
 }
 
 // Picks uniformly among the eligible endpoints with the smallest closeness. `closeness` (of an
-// endpoint's index) returns nullopt for an endpoint it cannot measure: such an endpoint is farther than any measured one,
-// and when none can be measured all are equally close. Two passes, so nothing is allocated.
+// endpoint's index) returns nullopt for an endpoint it cannot measure: such an endpoint is
+// farther than any measured one, and when none can be measured all are equally close. Two
+// passes, so nothing is allocated.
 // `display` turns a closeness into the figure a trace shows in `unit`.
 template <typename Closeness, typename Display>
 const model::Endpoint* choose_closest(Query& query, const model::Profile& profile, const Pool& pool,
@@ -100,7 +101,8 @@ const model::Endpoint* choose_performance(Query& query, const model::Profile& pr
       if (any_measured) {
         query.trace.note("latency table covers the client: closeness is round-trip time");
         return choose_closest(
-            query, profile, pool, "ms", [row, &profile](size_t i) { return measured_rtt(*row, profile.endpoints[i]); },
+            query, profile, pool, "ms",
+            [row, &profile](size_t i) { return measured_rtt(*row, profile.endpoints[i]); },
             [](double rtt) { return rtt; });
       }
       query.trace.note("latency table measures none of the available endpoints for the client: using distance");

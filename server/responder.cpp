@@ -34,7 +34,11 @@ class Build {
   // `client` is who the answer is for: the ECS address when the query had one, else the source.
   Build(const Responder& responder, const Query& query, WireWriter& writer, const geo::Address& client,
         unsigned client_prefix)
-      : responder_(responder), query_(query), writer_(writer), client_address_(client), client_prefix_(client_prefix) {}
+      : responder_(responder),
+        query_(query),
+        writer_(writer),
+        client_address_(client),
+        client_prefix_(client_prefix) {}
 
   unsigned ecs_scope = 0;
   bool referral = false;
@@ -152,7 +156,8 @@ bool Build::answer_profile(const model::Profile& profile, NameRef& owner, std::s
     } else {
       const geo::Address& address = *routed.addresses[i];  // not endpoint.address: no line of the Endpoint
       const bool v4 = address.family == geo::Family::v4;
-      fits = writer_.record(Section::answer, owner, v4 ? 1 : 28, routed.ttl, {address.bytes.data(), v4 ? 4u : 16u});
+      fits = writer_.record(Section::answer, owner, v4 ? 1 : 28, routed.ttl,
+                            {address.bytes.data(), v4 ? 4u : 16u});
     }
     if (!fits) {
       truncated = true;

@@ -356,8 +356,9 @@ TEST_CASE("validation derives each profile's digests, and positions for performa
   drained.location = model::Location{geo::unit_vector({40.71, -74.0}), 40.71, -74.0, ""};
   model::Endpoint unprobed = address_endpoint("a");
   unprobed.monitor.protocol = model::MonitorProtocol::none;
-  model::Config c = config({profile("fast", Method::performance, {near, drained}),
-                            profile("web", Method::priority, {unprobed, fqdn_endpoint("b", "b.example.net")})});
+  model::Config c =
+      config({profile("fast", Method::performance, {near, drained}),
+              profile("web", Method::priority, {unprobed, fqdn_endpoint("b", "b.example.net")})});
   conf::validate_profiles(c);
 
   for (const auto& p : c.profiles) {
@@ -378,7 +379,7 @@ TEST_CASE("validation derives each profile's digests, and positions for performa
   CHECK(fast.digests[0].weight == 7);
   CHECK(fast.digests[0].address.family == geo::Family::v6);
   CHECK_FALSE(fast.digests[1].enabled);
-  CHECK(fast.digests[1].unmonitored);  // always_serve
+  CHECK(fast.digests[1].unmonitored);        // always_serve
   CHECK_FALSE(fast.digests[0].unmonitored);  // monitored over HTTP, the default
   REQUIRE(fast.positions.size() == 2);
   const geo::Vector3 paris = geo::unit_vector({48.85, 2.35});
@@ -390,6 +391,6 @@ TEST_CASE("validation derives each profile's digests, and positions for performa
   CHECK(c.profiles[1].digests[1].kind == model::TargetKind::fqdn);
   CHECK(c.profiles[1].digests[0].priority == 1);
   CHECK(c.profiles[1].digests[1].priority == 2);
-  CHECK(c.profiles[1].digests[0].unmonitored);        // monitor protocol none
+  CHECK(c.profiles[1].digests[0].unmonitored);  // monitor protocol none
   CHECK_FALSE(c.profiles[1].digests[1].unmonitored);
 }
