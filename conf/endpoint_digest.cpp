@@ -5,6 +5,8 @@
 
 namespace meridian::model {
 
+namespace {
+
 EndpointDigest digest_of(const Endpoint& endpoint) {
   EndpointDigest digest;
   digest.id = endpoint.id;
@@ -18,10 +20,13 @@ EndpointDigest digest_of(const Endpoint& endpoint) {
   return digest;
 }
 
+// A location's unit vector: the one worked out at load, else from its coordinates.
 geo::Vector3 position_of(const Location& location) {
   return location.position ? *location.position
                            : geo::unit_vector(geo::Coordinates{location.lat, location.lon});
 }
+
+}  // namespace
 
 void index_endpoints(Profile& profile) {
   profile.digests.clear();

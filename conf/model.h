@@ -119,9 +119,6 @@ struct EndpointDigest {
   bool has_location = false;  // Profile::positions holds its position
   geo::Address address;       // kind == address
 };
-EndpointDigest digest_of(const Endpoint& endpoint);
-// A location's unit vector: the one worked out at load, else from its coordinates.
-geo::Vector3 position_of(const Location& location);
 
 enum class GeoFallback : uint8_t { none, hierarchy };
 enum class Affinity : uint8_t { none, client_subnet };

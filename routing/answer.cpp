@@ -58,8 +58,9 @@ void route_profile(Query& query, const model::Profile& profile, unsigned depth, 
     return;
   }
   if (!has_digests(profile)) {
-    query.trace.note("profile {} has no endpoint digests (model::index_endpoints was not run): NODATA",
-                     profile.name);
+    query.trace.note(
+        "profile {} is not indexed (no endpoint digests or positions; model::index_endpoints): NODATA",
+        profile.name);
     return;
   }
   prefetch(profile);

@@ -21,11 +21,14 @@ bool is_serving(model::Status status);
 model::Status endpoint_status(const Context& context, const model::Profile& profile, size_t index,
                               unsigned depth);
 
-// Routing reads endpoints through their digests (model::index_endpoints, which conf/ runs on
-// every profile it loads). A profile without them is answered NODATA (route_profile says so in
-// a trace); checking once there keeps every read below a plain array access.
+// Routing reads endpoints through their digests, and performance their positions
+// (model::index_endpoints, which conf/ runs on every profile it loads). A profile without them
+// is answered NODATA (route_profile says so in a trace); checking once there keeps every read
+// below a plain array access.
 inline bool has_digests(const model::Profile& profile) {
-  return profile.digests.size() == profile.endpoints.size();
+  const size_t endpoints = profile.endpoints.size();
+  return profile.digests.size() == endpoints &&
+         (profile.method != model::Method::performance || profile.positions.size() == endpoints);
 }
 inline const model::EndpointDigest& digest_at(const model::Profile& profile, size_t index) {
   return profile.digests[index];

@@ -16,11 +16,10 @@ using LatencyRow = std::vector<std::pair<std::string, double>>;
 // Distances from identical coordinates are bit-identical; the tolerance only absorbs rounding.
 bool equally_close(double a, double b) { return std::fabs(a - b) <= 1e-12; }
 
-// Endpoint `index`'s position, from the profile's packed positions when conf/ derived them.
-// Only for an endpoint whose digest has_location.
-geo::Vector3 position_at(const model::Profile& profile, size_t index) {
-  if (profile.positions.size() == profile.endpoints.size()) return profile.positions[index];
-  return model::position_of(*profile.endpoints[index].location);
+// Endpoint `index`'s position, from the profile's packed positions (route_profile checked that
+// they are there). Only for an endpoint whose digest has_location.
+const geo::Vector3& position_at(const model::Profile& profile, size_t index) {
+  return profile.positions[index];
 }
 
 // The latency table names an endpoint by its region ("azure:eastus"), or by its own name when

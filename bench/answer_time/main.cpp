@@ -90,8 +90,8 @@ int main(int argc, char** argv) {
     std::vector<uint8_t> out(server::max_response);
     const geo::Address source = *geo::Address::parse("127.0.0.1");
 
-    // The UDP receiver's way: batches as wide as it takes them (16 or 32), each prepared (parsed, fetched ahead) and then
-    // answered; or, with --one-by-one, each query parsed and answered alone.
+    // The UDP receiver's way: batches as wide as it takes them (16 or 32), each prepared (parsed,
+    // fetched ahead) and then answered; or, with --one-by-one, each query parsed and answered alone.
     server::BatchResponder batch;
     const std::vector<geo::Address> sources(server::BatchResponder::capacity, source);
     std::vector<std::span<const uint8_t>> packets(workload.queries.begin(), workload.queries.end());

@@ -131,5 +131,20 @@ TEST_CASE("a profile without endpoint digests answers NODATA and says why") {
   Trace trace;
   const auto answer = routing::answer(context, world.profile("web"), asking, a, random, &trace);
   CHECK(answer.kind == Answer::Kind::nodata);
-  CHECK(trace_mentions(trace, "no endpoint digests"));
+  CHECK(trace_mentions(trace, "is not indexed"));
+}
+
+TEST_CASE("a performance profile without its positions answers NODATA and says why") {
+  World world({make_profile("near", Method::performance, {address_endpoint("paris", "192.0.2.1")})});
+  world.mutable_profile("near").endpoints[0].location = at(48.85, 2.35);
+  const Context context = world.context();  // indexes: digests and positions
+  REQUIRE(world.profile("near").positions.size() == 1);
+  Client asking = client("198.51.100.1");
+  Random random(1);
+  CHECK(routing::answer(context, world.profile("near"), asking, a, random).kind == Answer::Kind::addresses);
+  world.mutable_profile("near").positions.clear();
+  Trace trace;
+  const auto answer = routing::answer(context, world.profile("near"), asking, a, random, &trace);
+  CHECK(answer.kind == Answer::Kind::nodata);
+  CHECK(trace_mentions(trace, "is not indexed"));
 }
