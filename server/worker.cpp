@@ -29,10 +29,17 @@ struct Worker::TcpConnection {
   Worker* worker = nullptr;
   uv_tcp_t handle{};
   uv_timer_t idle{};
-  std::vector<uint8_t> pending;  // bytes received, not yet a whole message
+  std::vector<uint8_t> pending;  // bytes received, not yet answered
   geo::Address peer;
   int open_handles = 2;
   bool closing = false;
+  bool reading = false;
+  bool finishing = false;  // the client has sent all it will: close once its answers are out
+  uint64_t queued_total = 0;     // bytes ever handed to uv_write
+  uint64_t drained_at_check = 0;  // how many of them had gone out at the last idle check
+  unsigned stalled_checks = 0;   // idle checks in a row with queued answers and none gone out
+
+  size_t unsent() const { return uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&handle)); }
 };
 
 Worker::Worker(unsigned index, const SnapshotStore& store, std::vector<int> udp_fds,
@@ -115,15 +122,28 @@ void Worker::on_connection(TcpListener& listener) {
   // does nothing, and a busy connection was closed `idle` after it opened).
   uv_timer_start(&connection->idle, [](uv_timer_t* timer) {
     auto* self = static_cast<TcpConnection*>(timer->data);
-    // Answers still on their way (a client reading slowly) are not idleness: look again later.
-    if (uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&self->handle)) > 0) return;
-    self->worker->close_connection(*self);
+    const size_t unsent = self->unsent();
+    if (unsent == 0) {
+      self->worker->close_connection(*self);
+      return;
+    }
+    // Answers still on their way (a client reading slowly) are not idleness, as long as some
+    // leave: look again later.
+    const uint64_t drained = self->queued_total - unsent;
+    self->stalled_checks = drained > self->drained_at_check ? 0 : self->stalled_checks + 1;
+    self->drained_at_check = drained;
+    if (self->stalled_checks >= tcp_stalled_timeouts) self->worker->close_connection(*self);
   }, idle, idle);
   // Answers go out as soon as they are written: Nagle would hold back the second of two
   // pipelined answers for an ACK (RFC 7766 recommends disabling it).
   uv_tcp_nodelay(&connection->handle, 1);
+  start_reading(*connection);
+}
+
+void Worker::start_reading(TcpConnection& connection) {
+  connection.reading = true;
   uv_read_start(
-      reinterpret_cast<uv_stream_t*>(&connection->handle),
+      reinterpret_cast<uv_stream_t*>(&connection.handle),
       [](uv_handle_t* handle, size_t, uv_buf_t* buf) {
         // One read buffer per worker: libuv calls the read callback right after this, and
         // on_tcp_data copies what it needs before the next read can happen.
@@ -137,17 +157,36 @@ void Worker::on_connection(TcpListener& listener) {
 }
 
 void Worker::on_tcp_data(TcpConnection& connection, ssize_t nread, const uv_buf_t* buf) {
+  if (connection.closing) return;
   if (nread < 0) {
-    close_connection(connection);
+    // A client that half-closes after its queries still gets their answers (RFC 7766 6.2.4
+    // leaves closing to whoever is done).
+    if (nread != UV_EOF || connection.unsent() == 0) {
+      close_connection(connection);
+      return;
+    }
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&connection.handle));
+    connection.reading = false;
+    connection.finishing = true;
     return;
   }
-  if (connection.closing) return;
   connection.pending.insert(connection.pending.end(), buf->base, buf->base + nread);
   uv_timer_again(&connection.idle);
+  answer_pending(connection);
+}
 
+bool Worker::answer_pending(TcpConnection& connection) {
+  bool held = false;
   // RFC 7766 8: each message has a two-byte length; several may arrive back to back.
   size_t offset = 0;
   while (connection.pending.size() - offset >= 2) {
+    if (connection.unsent() + tcp_out_.size() >= tcp_queue_limit) {
+      // The rest waits in `pending`, and the kernel holds back the client's further queries.
+      uv_read_stop(reinterpret_cast<uv_stream_t*>(&connection.handle));
+      connection.reading = false;
+      held = true;
+      break;
+    }
     const size_t length = size_t(connection.pending[offset]) << 8 | connection.pending[offset + 1];
     if (connection.pending.size() - offset - 2 < length) break;
     Responder responder{snapshot(), random_, counters_};
@@ -159,10 +198,22 @@ void Worker::on_tcp_data(TcpConnection& connection, ssize_t nread, const uv_buf_
     tcp_out_.push_back(static_cast<uint8_t>(size & 0xff));
     tcp_out_.insert(tcp_out_.end(), response_.begin(), response_.begin() + size);
     if (tcp_out_.size() >= tcp_flush_bytes) send_tcp(connection);
-    if (connection.closing) return;  // the write failed
+    if (connection.closing) return held;  // the write failed
   }
   send_tcp(connection);
   connection.pending.erase(connection.pending.begin(), connection.pending.begin() + offset);
+  return held;
+}
+
+void Worker::on_written(TcpConnection& connection) {
+  if (connection.closing) return;
+  if (connection.finishing) {
+    if (connection.unsent() == 0) close_connection(connection);
+    return;
+  }
+  // Reading resumes once the client has taken half of what was held: not after every write.
+  if (connection.reading || connection.unsent() > tcp_queue_limit / 2) return;
+  if (!answer_pending(connection) && !connection.closing) start_reading(connection);
 }
 
 void Worker::send_tcp(TcpConnection& connection) {
@@ -188,10 +239,15 @@ void Worker::send_tcp(TcpConnection& connection) {
     auto* request = new uv_write_t;
     auto* rest = new std::vector<uint8_t>(tcp_out_.begin() + sent, tcp_out_.end());
     request->data = rest;
+    connection.queued_total += rest->size();
     uv_buf_t out = uv_buf_init(reinterpret_cast<char*>(rest->data()), rest->size());
-    uv_write(request, stream, &out, 1, [](uv_write_t* write, int) {
+    uv_write(request, stream, &out, 1, [](uv_write_t* write, int status) {
       delete static_cast<std::vector<uint8_t>*>(write->data);
+      auto* connection = static_cast<TcpConnection*>(write->handle->data);
       delete write;
+      // On close, libuv cancels the queued writes before the handle's close callback frees the
+      // connection, so it is still there to look at.
+      if (status == 0) connection->worker->on_written(*connection);
     });
   }
   tcp_out_.clear();

@@ -40,7 +40,13 @@ class Worker {
   // The snapshot to answer from: refreshed when the store has published a newer one.
   const Snapshot& snapshot();
   void on_connection(TcpListener& listener);
+  void start_reading(TcpConnection& connection);
   void on_tcp_data(TcpConnection& connection, ssize_t nread, const uv_buf_t* buf);
+  // Answers the whole messages received so far, until the connection's unsent answers reach
+  // tcp_queue_limit: then it stops reading until the client has taken them (on_written), and
+  // returns true.
+  bool answer_pending(TcpConnection& connection);
+  void on_written(TcpConnection& connection);
   void send_tcp(TcpConnection& connection);
   void close_connection(TcpConnection& connection);
 
@@ -55,6 +61,13 @@ class Worker {
   // Framed answers to one read of one connection, written together by send_tcp().
   static constexpr size_t tcp_flush_bytes = 64 * 1024;
   std::vector<uint8_t> tcp_out_;
+  // A client that sends queries and does not read the answers gets no more than this many bytes
+  // of them queued in memory (beyond what the kernel's socket buffers hold): the server stops
+  // reading its queries instead (RFC 7766 10: bound what one client can make the server hold).
+  static constexpr size_t tcp_queue_limit = 256 * 1024;
+  // Queued answers that make no progress for this many idle timeouts close the connection: a
+  // client that never reads would otherwise hold it, and its buffers, forever.
+  static constexpr unsigned tcp_stalled_timeouts = 6;
 
   uv_loop_t loop_{};
   uv_async_t stop_signal_{};

@@ -306,6 +306,24 @@ bool TcpClient::send_raw(const std::vector<uint8_t>& bytes) {
   return true;
 }
 
+size_t TcpClient::send_until_stalled(const std::vector<uint8_t>& bytes, std::chrono::milliseconds quiet) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) break;
+    pollfd entry{fd_, POLLOUT, 0};
+    if (poll(&entry, 1, static_cast<int>(quiet.count())) == 0) break;
+  }
+  return sent;
+}
+
+void TcpClient::finish_sending() { REQUIRE(shutdown(fd_, SHUT_WR) == 0); }
+
 bool TcpClient::send(const std::vector<uint8_t>& message) {
   std::vector<uint8_t> framed{static_cast<uint8_t>(message.size() >> 8), static_cast<uint8_t>(message.size())};
   framed.insert(framed.end(), message.begin(), message.end());
@@ -336,6 +354,20 @@ bool TcpClient::closed_by_peer(std::chrono::milliseconds timeout) {
   if (!wait_readable(fd_, timeout)) return false;
   uint8_t byte;
   return recv(fd_, &byte, 1, 0) == 0;
+}
+
+size_t resident_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
+  FAIL("no VmRSS for process " << pid);
+  return 0;
+}
+
+size_t open_fds(pid_t pid) {
+  const std::filesystem::path folder = "/proc/" + std::to_string(pid) + "/fd";
+  return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(folder), {}));
 }
 
 Packet parse(const std::vector<uint8_t>& wire) {

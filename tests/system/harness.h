@@ -104,6 +104,11 @@ class TcpClient {
   ~TcpClient();
   bool send(const std::vector<uint8_t>& message);
   bool send_raw(const std::vector<uint8_t>& bytes);
+  // Sends from `bytes` until all are sent or the socket has taken nothing for `quiet` (the
+  // server has stopped reading); returns how many were sent.
+  size_t send_until_stalled(const std::vector<uint8_t>& bytes, std::chrono::milliseconds quiet);
+  // Half-closes: the server reads end-of-file after what was sent.
+  void finish_sending();
   std::optional<std::vector<uint8_t>> receive(std::chrono::milliseconds timeout = 2s);
   // True once the server has closed the connection (reads EOF) within `timeout`.
   bool closed_by_peer(std::chrono::milliseconds timeout);
@@ -111,6 +116,10 @@ class TcpClient {
  private:
   int fd_ = -1;
 };
+
+// What the kernel reports of a process: resident memory, open file descriptors.
+size_t resident_kib(pid_t pid);
+size_t open_fds(pid_t pid);
 
 Packet parse(const std::vector<uint8_t>& wire);
 // Queries over UDP and parses the answer; fails the test if none comes.
