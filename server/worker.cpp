@@ -34,12 +34,14 @@ struct Worker::TcpConnection {
   int open_handles = 2;
   bool closing = false;
   bool reading = false;
-  bool finishing = false;  // the client has sent all it will: close once its answers are out
-  uint64_t queued_total = 0;     // bytes ever handed to uv_write
+  bool finishing = false;         // the client has sent all it will: close once its answers are out
+  uint64_t queued_total = 0;      // bytes ever handed to uv_write
   uint64_t drained_at_check = 0;  // how many of them had gone out at the last idle check
-  unsigned stalled_checks = 0;   // idle checks in a row with queued answers and none gone out
+  unsigned stalled_checks = 0;    // idle checks in a row with queued answers and none gone out
 
-  size_t unsent() const { return uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&handle)); }
+  size_t unsent() const {
+    return uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&handle));
+  }
 };
 
 Worker::Worker(unsigned index, const SnapshotStore& store, std::vector<int> udp_fds,

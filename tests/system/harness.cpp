@@ -322,7 +322,9 @@ size_t TcpClient::send_until_stalled(const std::vector<uint8_t>& bytes, std::chr
   return sent;
 }
 
-void TcpClient::finish_sending() { REQUIRE(shutdown(fd_, SHUT_WR) == 0); }
+void TcpClient::finish_sending() {
+  REQUIRE(shutdown(fd_, SHUT_WR) == 0);
+}
 
 bool TcpClient::send(const std::vector<uint8_t>& message) {
   std::vector<uint8_t> framed{static_cast<uint8_t>(message.size() >> 8), static_cast<uint8_t>(message.size())};
