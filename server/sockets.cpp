@@ -42,6 +42,17 @@ int bind_socket(const geo::SocketAddress& address, int type) {
     // Room for bursts while the worker is busy; the kernel caps it at net.core.rmem_max.
     const int receive_buffer = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    // Path MTU discovery off, and ICMP "fragmentation needed" ignored: forged ones could make
+    // answers go out in fragments, which is what fragment-based cache poisoning needs. Answers
+    // stay within udp_payload (1232 by default) and are fragmented only by the interface's MTU.
+    // Linux 3.15 or later; gdnsd, Knot and NSD do the same.
+    if (domain == AF_INET) {
+      const int omit = IP_PMTUDISC_OMIT;
+      setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &omit, sizeof omit);
+    } else {
+      const int omit = IPV6_PMTUDISC_OMIT;
+      setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &omit, sizeof omit);
+    }
   }
   sockaddr_storage storage;
   const socklen_t length = to_sockaddr(address, storage);
