@@ -102,7 +102,10 @@ class Loader {
     const auto f = reader_.check_keys(node, {"databases", "latency_table"}, "geo");
     if (const auto& n = f["databases"]) {
       reader_.require_sequence(n, "geo databases");
-      for (const auto& entry : n) config_.geo.databases.push_back(reader_.path(entry, "geo database"));
+      for (const auto& entry : n) {
+        config_.geo.databases.push_back(reader_.path(entry, "geo database"));
+        config_.geo.database_lines.push_back(entry.Mark().line + 1);
+      }
     }
     if (const auto& n = f["latency_table"]) {
       config_.geo.latency_table = reader_.path(n, "latency_table");

@@ -185,6 +185,7 @@ using LatencyTable = geo::CidrTable<LatencyRow>;
 
 struct GeoSettings {
   std::vector<std::string> databases;  // resolved paths
+  std::vector<int> database_lines;     // where each is named in the config file
   std::string latency_table;           // resolved path, empty when none
   std::shared_ptr<const LatencyTable> latency;  // read from latency_table
 };

@@ -46,7 +46,14 @@ struct GeoInfo {
 };
 
 class GeoError : public std::runtime_error {
-  using std::runtime_error::runtime_error;
+ public:
+  explicit GeoError(const std::string& message, std::string path = {})
+      : std::runtime_error(message), path_(std::move(path)) {}
+  // The file at fault, when one is (the config loader turns it into a config line).
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
 };
 
 // One or more .mmdb files opened once with MMDB_MODE_MMAP and searched in order; the first file

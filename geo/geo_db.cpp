@@ -39,7 +39,7 @@ MmdbHandle open_database(const std::string& path) {
     // MMDB_open keeps errno for system errors: "No such file or directory" says more.
     if ((status == MMDB_FILE_OPEN_ERROR || status == MMDB_IO_ERROR) && errno != 0)
       reason += std::string(": ") + std::strerror(errno);
-    throw GeoError(path + ": " + reason);
+    throw GeoError(path + ": " + reason, path);
   }
   return MmdbHandle(database.release());
 }

@@ -3,12 +3,28 @@
 
 #include <algorithm>
 
+#include "conf/config.h"
+
 namespace meridian::server {
 
 namespace {
 
 // About 64 KiB of endpoints' first cache lines: more than stays in L1 between batches.
 constexpr size_t fetch_ahead_from_endpoints = 1024;
+
+// A GeoIP file that cannot be opened is a config error like any other: blamed on the config
+// line that names it (`meridian check`, a failed reload).
+std::unique_ptr<geo::GeoDb> open_geo_databases(const model::Config& config) {
+  const auto& settings = config.geo;
+  try {
+    return geo::GeoDb::open(settings.databases);
+  } catch (const geo::GeoError& error) {
+    const auto named = std::find(settings.databases.begin(), settings.databases.end(), error.path());
+    const auto index = static_cast<size_t>(named - settings.databases.begin());
+    const int line = index < settings.database_lines.size() ? settings.database_lines[index] : 0;
+    throw conf::ConfigError(config.file, line, error.what());
+  }
+}
 
 }  // namespace
 
@@ -30,7 +46,7 @@ Snapshot::Snapshot(std::shared_ptr<const model::Config> config, std::shared_ptr<
   profile_by_name_ = NameTable<model::Profile>(profiles);
   fetch_ahead_ = config_->endpoint_count > fetch_ahead_from_endpoints;
   link_target_addresses();
-  if (!config_->geo.databases.empty()) geo_ = geo::GeoDb::open(config_->geo.databases);
+  if (!config_->geo.databases.empty()) geo_ = open_geo_databases(*config_);
   const auto places_clients = [](const model::Profile& profile) {
     return profile.method == model::Method::geographic || profile.method == model::Method::performance;
   };

@@ -21,7 +21,8 @@ namespace meridian::server {
 
 class Snapshot {
  public:
-  // Throws std::runtime_error (e.g. a GeoIP database that cannot be opened).
+  // Throws conf::ConfigError ("CONFIG:LINE: GEOFILE: reason") for a GeoIP file that cannot be
+  // opened, std::runtime_error for other failures.
   // `resolved` holds FQDN endpoints' addresses (for flatten); null: none resolved.
   Snapshot(std::shared_ptr<const model::Config> config, std::shared_ptr<const probes::HealthTable> health,
            std::shared_ptr<const resolver::ResolvedTable> resolved = nullptr);

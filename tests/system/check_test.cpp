@@ -1,6 +1,8 @@
 // `meridian check`: exit 0 for a good config, exit 1 with FILE:LINE: reason for a bad one.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include "harness.h"
 
 using namespace meridian::test;
@@ -47,6 +49,22 @@ TEST_CASE("check rejects a zone without SOA or without NS at its apex") {
   auto b = run_meridian({"check", "--config", nons});
   CHECK(b.exit_code == 1);
   CHECK(b.err.find("has no NS record at its apex") != std::string::npos);
+}
+
+TEST_CASE("check blames a GeoIP file that cannot be opened on the config line naming it") {
+  TempDir dir;
+  const auto junk = dir.write("junk.mmdb", "not a MaxMind DB\n");
+  const auto file = dir.write("geo.yaml", "geo:\n  databases:\n    - " + geo_testdata() +
+                                              "/maxmind-test-data/GeoIP2-City-Test.mmdb\n    - junk.mmdb\n"
+                                              "zones:\n  - origin: example.test\n    file: " + zone_path() + "\n");
+  auto result = run_meridian({"check", "--config", file});
+  CHECK(result.exit_code == 1);
+  CHECK_MESSAGE(result.err.find(file + ":4: " + junk + ": ") != std::string::npos, result.err);
+  std::filesystem::remove(junk);
+  auto missing = run_meridian({"serve", "--config", file});
+  CHECK(missing.exit_code == 1);
+  CHECK_MESSAGE(missing.err.find(file + ":4: " + junk + ": ") != std::string::npos, missing.err);
+  CHECK(missing.err.find("No such file or directory") != std::string::npos);
 }
 
 TEST_CASE("serve refuses a bad config with exit 1 and the reason") {
