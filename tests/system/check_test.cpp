@@ -56,7 +56,8 @@ TEST_CASE("check blames a GeoIP file that cannot be opened on the config line na
   const auto junk = dir.write("junk.mmdb", "not a MaxMind DB\n");
   const auto file = dir.write("geo.yaml", "geo:\n  databases:\n    - " + geo_testdata() +
                                               "/maxmind-test-data/GeoIP2-City-Test.mmdb\n    - junk.mmdb\n"
-                                              "zones:\n  - origin: example.test\n    file: " + zone_path() + "\n");
+                                              "zones:\n  - origin: example.test\n    file: " +
+                                              zone_path() + "\n");
   auto result = run_meridian({"check", "--config", file});
   CHECK(result.exit_code == 1);
   CHECK_MESSAGE(result.err.find(file + ":4: " + junk + ": ") != std::string::npos, result.err);

@@ -149,7 +149,8 @@ TEST_CASE("a config that fails to load is never swapped in: FILE:LINE in the log
   hang_up(server);
   // Blamed on the line that names it, like every config error.
   REQUIRE_MESSAGE(server.wait_for_log("reload failed: " + config + ":2: "), server.log());
-  CHECK(line_with(server.log(), "reload failed: " + config + ":2: ").find("missing.mmdb") != std::string::npos);
+  CHECK(line_with(server.log(), "reload failed: " + config + ":2: ").find("missing.mmdb") !=
+        std::string::npos);
   CHECK(answer_of(server.port(), "static.example.test.") == "192.0.2.1");  // the new zone is not in service
   CHECK(server.log().find("info server: reloaded") == std::string::npos);
 
