@@ -73,8 +73,10 @@ class Loader {
   void read_server(const YAML::Node& node) {
     auto& server = config_.server;
     if (node) {
-      const auto f = reader_.check_keys(node, {"listen", "workers", "control", "nsid", "udp_payload",
-                                "tcp_idle_timeout"}, "server");
+      const auto f = reader_.check_keys(
+          node,
+          {"listen", "workers", "control", "nsid", "udp_payload", "tcp_idle_timeout", "tcp_max_connections"},
+          "server");
       if (const auto& n = f["listen"]) {
         reader_.require_sequence(n, "server listen");
         for (const auto& entry : n) server.listen.push_back(reader_.socket_address(entry, "listen address"));
@@ -91,6 +93,8 @@ class Loader {
         server.tcp_idle_timeout = reader_.duration(n, "tcp_idle_timeout");
         if (server.tcp_idle_timeout.count() == 0) reader_.fail(n, "tcp_idle_timeout must be above zero");
       }
+      if (const auto& n = f["tcp_max_connections"])
+        server.tcp_max_connections = reader_.integer(n, "tcp_max_connections", 1, 1000000);
     }
     if (server.listen.empty()) {
       server.listen.push_back(*geo::SocketAddress::parse("127.0.0.1:5300"));

@@ -176,6 +176,9 @@ struct ServerSettings {
   std::string nsid;      // empty: NSID not answered
   uint16_t udp_payload = 1232;
   Duration tcp_idle_timeout = std::chrono::seconds(10);
+  // Open TCP connections, over all workers (each worker takes its share): at the limit, a new
+  // connection closes the one that has been quiet longest (RFC 7766 10).
+  unsigned tcp_max_connections = 1000;
 };
 
 // Measured round-trip times from one client network: (location, rtt in ms) pairs. A location

@@ -105,7 +105,7 @@ int serve(const ServeOptions& options) {
       udp.push_back(entry.udp[i]);
       tcp.push_back(entry.tcp[i]);
     }
-    pool.push_back(std::make_unique<Worker>(i, store, std::move(udp), std::move(tcp)));
+    pool.push_back(std::make_unique<Worker>(i, workers, store, std::move(udp), std::move(tcp)));
     pool.back()->start();
   }
   // The main thread waits for a signal to stop or reload. The handlers are in place before

@@ -38,16 +38,23 @@ struct Worker::TcpConnection {
   uint64_t queued_total = 0;      // bytes ever handed to uv_write
   uint64_t drained_at_check = 0;  // how many of them had gone out at the last idle check
   unsigned stalled_checks = 0;    // idle checks in a row with queued answers and none gone out
+  uint64_t active_at = 0;         // loop time (ms) of its last read or write
 
   size_t unsent() const {
     return uv_stream_get_write_queue_size(reinterpret_cast<const uv_stream_t*>(&handle));
   }
 };
 
-Worker::Worker(unsigned index, const SnapshotStore& store, std::vector<int> udp_fds,
+Worker::Worker(unsigned index, unsigned count, const SnapshotStore& store, std::vector<int> udp_fds,
                std::vector<int> tcp_fds)
-    : index_(index), store_(store), tcp_fds_(std::move(tcp_fds)), snapshot_(store),
-      random_(seed_for(index)), response_(max_response), tcp_read_(64 * 1024) {
+    : index_(index),
+      count_(count),
+      store_(store),
+      tcp_fds_(std::move(tcp_fds)),
+      snapshot_(store),
+      random_(seed_for(index)),
+      response_(max_response),
+      tcp_read_(64 * 1024) {
   tcp_out_.reserve(tcp_flush_bytes + max_response + 2);
   uv_loop_init(&loop_);
   loop_.data = this;
@@ -100,8 +107,20 @@ void Worker::stop() {
 
 const Snapshot& Worker::snapshot() { return snapshot_.current(); }
 
+void Worker::make_room_for_connection() {
+  const unsigned total = snapshot().config().server.tcp_max_connections;
+  const size_t share = std::max<size_t>(1, (total + count_ - 1) / count_);
+  while (connections_.size() >= share) {
+    auto* quietest = *std::min_element(connections_.begin(), connections_.end(),
+                                       [](auto* a, auto* b) { return a->active_at < b->active_at; });
+    close_connection(*quietest);  // takes it out of connections_
+  }
+}
+
 void Worker::on_connection(TcpListener& listener) {
+  make_room_for_connection();
   auto* connection = new TcpConnection;
+  connection->active_at = uv_now(&loop_);
   connection->worker = this;
   uv_tcp_init(&loop_, &connection->handle);
   uv_timer_init(&loop_, &connection->idle);
@@ -173,6 +192,7 @@ void Worker::on_tcp_data(TcpConnection& connection, ssize_t nread, const uv_buf_
     return;
   }
   connection.pending.insert(connection.pending.end(), buf->base, buf->base + nread);
+  connection.active_at = uv_now(&loop_);
   uv_timer_again(&connection.idle);
   answer_pending(connection);
 }
@@ -209,6 +229,7 @@ bool Worker::answer_pending(TcpConnection& connection) {
 
 void Worker::on_written(TcpConnection& connection) {
   if (connection.closing) return;
+  connection.active_at = uv_now(&loop_);
   if (connection.finishing) {
     if (connection.unsent() == 0) close_connection(connection);
     return;

@@ -19,7 +19,9 @@ namespace meridian::server {
 class Worker {
  public:
   // Takes ownership of the socket descriptors.
-  Worker(unsigned index, const SnapshotStore& store, std::vector<int> udp_fds, std::vector<int> tcp_fds);
+  // `index` of `count` workers: each takes its share of server.tcp_max_connections.
+  Worker(unsigned index, unsigned count, const SnapshotStore& store, std::vector<int> udp_fds,
+         std::vector<int> tcp_fds);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -50,7 +52,11 @@ class Worker {
   void send_tcp(TcpConnection& connection);
   void close_connection(TcpConnection& connection);
 
+  // At the worker's share of tcp_max_connections, closes the connection quiet the longest.
+  void make_room_for_connection();
+
   unsigned index_;
+  unsigned count_;
   const SnapshotStore& store_;
   std::vector<int> tcp_fds_;
   SnapshotReader snapshot_;

@@ -121,6 +121,31 @@ TEST_CASE("answers still being written keep a connection open past its idle time
   rest.join();
 }
 
+TEST_CASE("at tcp_max_connections a new connection closes the one quiet the longest") {
+  Server limited(R"(
+server:
+  workers: 1
+  tcp_idle_timeout: 10s
+  tcp_max_connections: 2
+zones:
+  - origin: example.test
+    file: {ZONES}/example.test.zone
+)");
+  const auto query = to_wire(make_query("www.example.test.", LDNS_RR_TYPE_A).get());
+  TcpClient oldest(limited.port());
+  TcpClient busy(limited.port());
+  REQUIRE(oldest.send(query));
+  REQUIRE(oldest.receive().has_value());
+  REQUIRE(busy.send(query));
+  REQUIRE(busy.receive().has_value());
+  TcpClient newest(limited.port());  // the third: `oldest` has been quiet longest
+  REQUIRE(newest.send(query));
+  CHECK(newest.receive().has_value());
+  CHECK(oldest.closed_by_peer(std::chrono::seconds(2)));
+  REQUIRE(busy.send(query));
+  CHECK(busy.receive().has_value());
+}
+
 TEST_CASE("a malformed message over TCP gets FORMERR and the connection keeps working") {
   TcpClient client(server().port());
   REQUIRE(client.send({0x12, 0x34, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}));

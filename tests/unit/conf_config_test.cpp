@@ -326,6 +326,17 @@ TEST_CASE("a duration too long to hold in milliseconds is rejected") {
   CHECK(contains(error.reason(), "tcp_idle_timeout"));
 }
 
+TEST_CASE("tcp_max_connections defaults to 1000 and takes 1 and up") {
+  const std::string zones = "zones:\n  - origin: example.test\n    file: ZONE\n";
+  CHECK(conf::load_from_string(with_zone(zones), "meridian.yaml")->server.tcp_max_connections == 1000);
+  const auto config =
+      conf::load_from_string(with_zone(zones + "server:\n  tcp_max_connections: 1\n"), "meridian.yaml");
+  CHECK(config->server.tcp_max_connections == 1);
+  const auto error = load_error(with_zone(zones + "server:\n  tcp_max_connections: 0\n"));
+  CHECK(error.line() == 5);
+  CHECK(contains(error.reason(), "tcp_max_connections"));
+}
+
 // --- addresses --------------------------------------------------------------------------------
 
 TEST_CASE("a listen address without a port is rejected at its line") {
