@@ -270,7 +270,10 @@ void Worker::send_tcp(TcpConnection& connection) {
       delete write;
       // On close, libuv cancels the queued writes before the handle's close callback frees the
       // connection, so it is still there to look at.
-      if (status == 0) connection->worker->on_written(*connection);
+      if (status == 0)
+        connection->worker->on_written(*connection);
+      else if (status != UV_ECANCELED)
+        connection->worker->close_connection(*connection);  // a reset: nothing more gets through
     });
   }
   tcp_out_.clear();
