@@ -172,12 +172,21 @@ bool Build::answer_profile(const model::Profile& profile, NameRef& owner, std::s
 void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
   const auto& snapshot = responder_.snapshot;
   const uint16_t qtype = query_.qtype;
-  char lower[max_name_length];
+  // Each name of the chain, lower-cased: a CNAME back to one of them is a loop, and the chain
+  // ends there, every record in it once (RFC 2181 5: no record twice in an answer).
+  // Plain pointers, left uninitialised: a string_view array would be zeroed on every query.
+  const char* chain[max_chain];
+  size_t chain_length[max_chain];
+  char lower[max_chain][max_name_length];
   std::string_view name = as_view(query_.qname_lower, query_.qname_length);
   NameRef owner = question;
   const ZoneIndex* zone = &query_zone;
 
   for (size_t step = 0; step < max_chain && !truncated; ++step) {
+    for (size_t earlier = 0; earlier < step; ++earlier)
+      if (std::string_view(chain[earlier], chain_length[earlier]) == name) return;
+    chain[step] = name.data();
+    chain_length[step] = name.size();
     const model::Profile* profile = snapshot.profile_for(name);
     // A profile answers A and AAAA at its name; other types come from static data sharing
     // the name (SOA and NS at an apex), else from the profile (a CNAME, or NODATA).
@@ -225,12 +234,14 @@ void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
             return;
           }
           owner = target;
-          const size_t length = std::min(record.rdata.size(), sizeof lower);
+          if (step + 1 == max_chain) return;  // no room to follow it
+          char* next = lower[step + 1];
+          const size_t length = std::min(record.rdata.size(), sizeof lower[0]);
           for (size_t i = 0; i < length; ++i) {
             const char c = record.rdata[i];
-            lower[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+            next[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
           }
-          name = std::string_view(lower, length);
+          name = std::string_view(next, length);
           zone = snapshot.zone_for(name);
           if (!zone) return;
           continue;

@@ -95,10 +95,20 @@ TEST_CASE("a CNAME out of our zones is returned alone and a CNAME loop ends") {
   auto outside = query_udp(server().port(), "outside.example.test.", LDNS_RR_TYPE_A);
   CHECK(rcode_name(outside.get()) == "NOERROR");
   CHECK(section(outside.get(), LDNS_SECTION_ANSWER).size() == 1);
+  // A loop ends where a name would come round again, each record of it once (RFC 2181 5), as
+  // NSD and Knot answer: through two names, onto itself (in another case), through a wildcard.
   auto loop = query_udp(server().port(), "loop1.example.test.", LDNS_RR_TYPE_A);
   CHECK(rcode_name(loop.get()) == "NOERROR");
-  CHECK(ldns_pkt_ancount(loop.get()) >= 2);
-  CHECK(ldns_pkt_ancount(loop.get()) <= 8);
+  CHECK(section(loop.get(), LDNS_SECTION_ANSWER) ==
+        std::vector<std::string>{"loop1.example.test. 3600 IN CNAME loop2.example.test.",
+                                 "loop2.example.test. 3600 IN CNAME loop1.example.test."});
+  auto self = query_udp(server().port(), "self.example.test.", LDNS_RR_TYPE_A);
+  CHECK(section(self.get(), LDNS_SECTION_ANSWER) ==
+        std::vector<std::string>{"self.example.test. 3600 IN CNAME SELF.example.test."});
+  auto spin = query_udp(server().port(), "x.spin.example.test.", LDNS_RR_TYPE_AAAA);
+  CHECK(section(spin.get(), LDNS_SECTION_ANSWER) ==
+        std::vector<std::string>{"x.spin.example.test. 3600 IN CNAME again.spin.example.test.",
+                                 "again.spin.example.test. 3600 IN CNAME again.spin.example.test."});
 }
 
 TEST_CASE("a name below a delegation gets a referral: NS in authority, glue in additional, AA clear") {
