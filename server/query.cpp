@@ -154,6 +154,39 @@ bool skip_record(Reader& reader, bool& is_opt) {
   return reader.skip(rdlength);
 }
 
+// The answer, authority and additional sections of a query: no OPT but one in additional,
+// which fills `query`'s EDNS fields; nothing after them. False when malformed.
+bool read_records(std::span<const uint8_t> packet, Reader& reader, unsigned ancount, unsigned nscount,
+                  unsigned arcount, Query& query) {
+  for (unsigned i = 0; i < ancount + nscount; ++i) {
+    bool is_opt = false;
+    if (!skip_record(reader, is_opt) || is_opt) return false;
+  }
+  bool seen_opt = false;
+  for (unsigned i = 0; i < arcount; ++i) {
+    const size_t start = reader.position();
+    uint8_t root = 0xff;
+    reader.u8(root);
+    uint16_t type = 0;
+    if (root == 0 && reader.u16(type) && type == type_opt) {
+      // RFC 6891 6.1.1: one OPT, owned by the root name.
+      if (seen_opt) return false;
+      seen_opt = true;
+      Reader opt_reader(packet);
+      opt_reader.skip(start + 1);
+      if (!read_opt(opt_reader, query)) return false;
+      reader = opt_reader;
+      continue;
+    }
+    Reader record_reader(packet);
+    record_reader.skip(start);
+    bool is_opt = false;
+    if (!skip_record(record_reader, is_opt) || is_opt) return false;
+    reader = record_reader;
+  }
+  return reader.remaining() == 0;  // no trailing bytes
+}
+
 }  // namespace
 
 ParseOutcome parse_query(std::span<const uint8_t> packet, Query& query) {
@@ -172,39 +205,18 @@ ParseOutcome parse_query(std::span<const uint8_t> packet, Query& query) {
   query.rd = flags & 0x0100;
   query.cd = flags & 0x0010;
 
+  // Read to the end even when the header or question is wrong, where the message can still be
+  // walked: an OPT in it means the FORMERR or NOTIMP carries one too (RFC 6891 6.1.1, 7).
+  bool walkable = true;
   if (qdcount == 1) {
     query.has_question = read_qname(reader, query) && reader.u16(query.qtype) && reader.u16(query.qclass);
+    walkable = query.has_question;
+  } else {
+    for (unsigned i = 0; i < qdcount && walkable; ++i) walkable = reader.skip_name() && reader.skip(4);
   }
+  const bool well_formed = walkable && read_records(packet, reader, ancount, nscount, arcount, query);
   if (query.opcode != 0) return ParseOutcome::notimp;
-  if (qdcount != 1 || !query.has_question) return ParseOutcome::formerr;
-
-  for (unsigned i = 0; i < unsigned(ancount) + nscount; ++i) {
-    bool is_opt = false;
-    if (!skip_record(reader, is_opt) || is_opt) return ParseOutcome::formerr;
-  }
-  bool seen_opt = false;
-  for (unsigned i = 0; i < arcount; ++i) {
-    const size_t start = reader.position();
-    uint8_t root = 0xff;
-    reader.u8(root);
-    uint16_t type = 0;
-    if (root == 0 && reader.u16(type) && type == type_opt) {
-      // RFC 6891 6.1.1: one OPT, owned by the root name.
-      if (seen_opt) return ParseOutcome::formerr;
-      seen_opt = true;
-      Reader opt_reader(packet);
-      opt_reader.skip(start + 1);
-      if (!read_opt(opt_reader, query)) return ParseOutcome::formerr;
-      reader = opt_reader;
-      continue;
-    }
-    Reader record_reader(packet);
-    record_reader.skip(start);
-    bool is_opt = false;
-    if (!skip_record(record_reader, is_opt) || is_opt) return ParseOutcome::formerr;
-    reader = record_reader;
-  }
-  if (reader.remaining() != 0) return ParseOutcome::formerr;  // trailing bytes
+  if (qdcount != 1 || !well_formed) return ParseOutcome::formerr;
   if (query.edns && query.edns_version > 0) return ParseOutcome::badvers;
   return ParseOutcome::ok;
 }

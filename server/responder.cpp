@@ -309,11 +309,13 @@ size_t Responder::respond(const Query& query, ParseOutcome outcome, const geo::A
     return 0;
   }
   const auto& server = snapshot.config().server;
-  // A malformed OPT is not echoed; any other answer to an EDNS query carries our OPT.
-  const bool edns = query.edns && outcome != ParseOutcome::formerr;
+  // Every answer to a query with an OPT carries ours, FORMERR too, so the client can tell a
+  // format error from a server without EDNS (RFC 6891 6.1.1, 7); a FORMERR echoes no option.
+  const bool edns = query.edns;
   uint8_t options[300];
   int scope_at = -1;
-  const size_t options_length = edns ? response_options(query, server, options, &scope_at) : 0;
+  const size_t options_length =
+      edns && outcome != ParseOutcome::formerr ? response_options(query, server, options, &scope_at) : 0;
   const size_t limit = tcp ? max_response : query.edns ? std::min<size_t>(query.udp_size, server.udp_payload) : 512;
   WireWriter writer(out, limit, edns ? 11 + options_length : 0);
   const uint16_t flags = flag_qr | uint16_t(query.opcode) << 11 | (query.rd ? flag_rd : 0) | (query.cd ? flag_cd : 0);

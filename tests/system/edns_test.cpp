@@ -78,7 +78,12 @@ TEST_CASE("a malformed ECS option is FORMERR") {
     ldns_pkt_set_edns_data(query.get(), ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, option.size(), option.data()));
     auto reply = udp_exchange(server().port(), to_wire(query.get()));
     REQUIRE(reply.has_value());
-    return rcode_name(parse(*reply).get());
+    const auto packet = parse(*reply);
+    // Even a FORMERR carries our OPT (RFC 6891 7), but never echoes the bad option.
+    CHECK(ldns_pkt_edns(packet.get()));
+    CHECK(ldns_pkt_edns_udp_size(packet.get()) == 1232);
+    if (ldns_pkt_get_rcode(packet.get()) != LDNS_RCODE_NOERROR) CHECK_FALSE(ecs_of(packet.get()).has_value());
+    return rcode_name(packet.get());
   };
   CHECK(send_ecs({0x00, 0x01, 24, 0, 198, 51, 100}) == "NOERROR");      // well formed
   CHECK(send_ecs({0x00, 0x03, 24, 0, 198, 51, 100}) == "FORMERR");      // unknown family

@@ -45,6 +45,13 @@ std::string rcode_for(const std::vector<uint8_t>& packet) {
   const unsigned rcode = (*reply)[3] & 0x0f;
   return rcode == 0 ? "NOERROR" : rcode == 1 ? "FORMERR" : rcode == 4 ? "NOTIMP" : "RCODE" + std::to_string(rcode);
 }
+
+// Whether the reply to `packet` carries an OPT record (it must parse as a message).
+bool reply_has_opt(const std::vector<uint8_t>& packet) {
+  auto reply = udp_exchange(server().port(), packet);
+  REQUIRE(reply.has_value());
+  return ldns_pkt_edns(parse(*reply).get());
+}
 }  // namespace
 
 TEST_CASE("a well-formed hand-built query is answered (the baseline for the cases below)") {
@@ -100,6 +107,23 @@ TEST_CASE("a bad OPT record gets FORMERR") {
   CHECK(rcode_for(concat(concat(header(0, 1, 0, 0, 1), www_a), opt(8, {0, 8, 0, 9}))) == "FORMERR");  // rdata cut
   CHECK(rcode_for(concat(concat(header(0, 1, 0, 0, 1), www_a), opt(4, {0, 10, 0, 9}))) == "FORMERR");  // option overruns
   CHECK(rcode_for(concat(concat(header(0, 1, 0, 0, 1), www_a), opt(3, {0, 10, 0}))) == "FORMERR");  // half an option
+}
+
+TEST_CASE("a FORMERR or NOTIMP to a query with an OPT carries an OPT (RFC 6891 6.1.1, 7)") {
+  const auto with_opt = [](std::vector<uint8_t> head, const std::vector<uint8_t>& middle) {
+    return concat(concat(std::move(head), middle), opt(0, {}));
+  };
+  CHECK(reply_has_opt(with_opt(header(0, 0, 0, 0, 1), {})));                     // no question
+  CHECK(reply_has_opt(with_opt(header(0, 2, 0, 0, 1), concat(www_a, www_a))));   // two questions
+  CHECK(reply_has_opt(concat(with_opt(header(0, 1, 0, 0, 1), www_a), {0xde})));  // trailing byte
+  CHECK(reply_has_opt(
+      concat(concat(header(0, 1, 0, 0, 2), www_a), concat(opt(0, {}), opt(0, {})))));  // two OPTs
+  CHECK(
+      reply_has_opt(concat(concat(header(0, 1, 0, 0, 1), www_a), opt(4, {0, 10, 0, 9}))));  // option overruns
+  CHECK(reply_has_opt(with_opt(header(4 << 11, 1, 0, 0, 1), www_a)));                       // NOTIFY: NOTIMP
+  CHECK(rcode_for(with_opt(header(0, 0, 0, 0, 1), {})) == "FORMERR");
+  // A question that cannot be read hides where the OPT would be: FORMERR without one.
+  CHECK_FALSE(reply_has_opt(with_opt(header(0, 1, 0, 0, 1), {0xc0, 0x0c, 0, 1, 0, 1})));
 }
 
 TEST_CASE("OPT outside the additional section gets FORMERR") {
