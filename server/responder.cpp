@@ -13,7 +13,7 @@
 namespace meridian::server {
 namespace {
 
-constexpr uint16_t type_ns = 2, type_cname = 5, type_opt = 41, type_ixfr = 251, type_axfr = 252,
+constexpr uint16_t type_ns = 2, type_cname = 5, type_ds = 43, type_opt = 41, type_ixfr = 251, type_axfr = 252,
                    type_any = 255;
 constexpr uint8_t rcode_formerr = 1, rcode_nxdomain = 3, rcode_notimp = 4,
                   rcode_refused = 5;
@@ -97,18 +97,27 @@ void Build::add_target_addresses() {
   if (target_count_ == 0) return;  // the common case: A, AAAA, CNAME answers
   std::array<const RRset*, max_targets * 2> written;  // only the first written_count are read
   size_t written_count = 0;
-  for (size_t i = 0; i < target_count_; ++i) {
-    for (const RRset* addresses : targets_[i].record->target_addresses) {
-      if (std::find(written.begin(), written.begin() + written_count, addresses) != written.begin() + written_count)
-        continue;
-      if (!add(Section::additional, targets_[i].where(), *addresses, false)) {
-        // Optional data that does not fit is left out (RFC 2181 9), but a referral's glue
-        // cannot be: then the client must retry over TCP.
-        writer_.truncate_from(Section::additional);
-        if (!referral) truncated = false;
-        return;
+  // A referral's in-domain glue first: it must fit, or the client must retry over TCP (RFC
+  // 9471). Everything else is optional and left out, RRset by RRset, when it does not fit (RFC
+  // 2181 9).
+  for (const bool required_pass : {true, false}) {
+    if (required_pass && !referral) continue;
+    for (size_t i = 0; i < target_count_; ++i) {
+      const bool required = referral && targets_[i].record->glue_required;
+      if (required != required_pass) continue;
+      for (const RRset* addresses : targets_[i].record->target_addresses) {
+        if (std::find(written.begin(), written.begin() + written_count, addresses) !=
+            written.begin() + written_count)
+          continue;
+        const auto mark = writer_.mark_additional();
+        if (!add(Section::additional, targets_[i].where(), *addresses, false)) {
+          if (required) return;  // `truncated` stays set
+          writer_.rewind_additional(mark);
+          truncated = false;
+          continue;
+        }
+        if (written_count < written.size()) written[written_count++] = addresses;
       }
-      if (written_count < written.size()) written[written_count++] = addresses;
     }
   }
 }
@@ -344,8 +353,14 @@ size_t Responder::respond(const Query& query, ParseOutcome outcome, const geo::A
   }
   if (query.qtype == type_opt) return finish(rcode_formerr, 0);
   if (query.qclass != 1 || query.qtype == type_axfr || query.qtype == type_ixfr) return finish(rcode_refused, 0);
-  const ZoneIndex* zone = snapshot.zone_for(as_view(query.qname_lower, query.qname_length));
+  const std::string_view qname = as_view(query.qname_lower, query.qname_length);
+  const ZoneIndex* zone = snapshot.zone_for(qname);
   if (!zone) return finish(rcode_refused, 0);
+  // DS lives on the parent's side of a cut (RFC 4035 3.1.4.1): at a zone's apex it comes from
+  // the parent zone when we serve that too.
+  if (query.qtype == type_ds && qname == zone->origin()) {
+    if (const ZoneIndex* parent = snapshot.zone_for(parent_name(qname))) zone = parent;
+  }
 
   const bool by_ecs = query.has_ecs && query.ecs.source_prefix > 0;
   writer.set_flags(writer.flags() | flag_aa);

@@ -85,6 +85,12 @@ void WireWriter::truncate_from(Section section) {
   }
 }
 
+void WireWriter::rewind_additional(Mark mark) {
+  position_ = mark.position;
+  counts_[2] = mark.count;
+  put16(10, mark.count);
+}
+
 void WireWriter::opt(uint16_t payload, uint8_t extended_rcode, bool dnssec_ok, std::span<const uint8_t> options) {
   data_[position_] = 0;  // the root name
   put16(position_ + 1, 41);

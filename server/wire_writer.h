@@ -39,6 +39,14 @@ class WireWriter {
 
   // Removes every record of `section` and the sections after it (for truncation).
   void truncate_from(Section section);
+  // The additional section as it stands, and back to it: drops what was added since (an RRset
+  // that fitted only in part).
+  struct Mark {
+    size_t position;
+    uint16_t count;
+  };
+  Mark mark_additional() const { return {position_, counts_[2]}; }
+  void rewind_additional(Mark mark);
 
   void set_flags(uint16_t flags);
   uint16_t flags() const;

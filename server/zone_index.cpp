@@ -25,6 +25,11 @@ size_t label_count(std::string_view name) {
   return count;
 }
 
+bool is_at_or_below(std::string_view name, std::string_view ancestor) {
+  while (name.size() > ancestor.size()) name = parent_name(name);
+  return name == ancestor;
+}
+
 std::string_view parent_name(std::string_view name) {
   if (name.empty() || name[0] == 0) return {};
   return name.substr(1 + static_cast<uint8_t>(name[0]));

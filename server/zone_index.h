@@ -19,8 +19,12 @@ struct RRset;
 struct WireRecord {
   std::string rdata;     // uncompressed wire form
   int name_offset = -1;  // where the name inside rdata starts (NS, CNAME, PTR, MX, SRV), else -1
-  // NS, MX, SRV: the A and AAAA RRsets of the name this record points at, where we hold them.
+  // NS, MX, SRV: the A and AAAA RRsets of the name this record points at, where we hold them
+  // (for NS, only in the same zone: addresses from another zone are not glue).
   std::vector<const RRset*> target_addresses;
+  // NS: the name lies at or below the NS owner, so a referral without its addresses is useless
+  // (in-domain glue, RFC 9471): they must fit, or the answer is truncated.
+  bool glue_required = false;
 };
 
 struct RRset {
@@ -54,9 +58,9 @@ class ZoneIndex {
 
   // Calls `visit(RRset&)` for every RRset (the snapshot links additional addresses with it).
   template <typename Visit>
-  void for_each_rrset(Visit&& visit) {
+  void for_each_rrset(Visit&& visit) {  // visit(owner, rrset), the owner lower-cased wire form
     for (auto& [name, node] : nodes_)
-      for (auto& rrset : node.rrsets) visit(rrset);
+      for (auto& rrset : node.rrsets) visit(std::string_view(name), rrset);
   }
 
  private:
@@ -70,6 +74,8 @@ class ZoneIndex {
 // Wire-name helpers (names are uncompressed label sequences).
 size_t label_count(std::string_view name);
 std::string_view parent_name(std::string_view name);  // "" for the root
+// Whether `name` is `ancestor` or a name below it (both lower-cased wire form).
+bool is_at_or_below(std::string_view name, std::string_view ancestor);
 std::string lower_name(std::string_view name);
 // The offset of the domain name inside rdata of `type`, or -1 when it carries none we follow.
 int rdata_name_offset(uint16_t type);
