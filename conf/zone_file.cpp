@@ -55,6 +55,12 @@ int lines_before_next_record(FILE* file) {
   return skipped;
 }
 
+// The name one label up ("" above the root), in wire form.
+std::string_view parent_of(std::string_view name) {
+  if (name.empty() || name[0] == 0) return {};
+  return name.substr(1 + static_cast<unsigned char>(name[0]));
+}
+
 bool is_subdomain_or_equal(const std::string& name, const std::string& origin) {
   // Both are lower-cased wire names; compare whole labels from the right.
   if (name.size() < origin.size()) return false;
@@ -99,6 +105,8 @@ void read_zone_file(model::Zone& zone, const std::string& config_file) {
     bool other = false;
   };
   std::map<std::string, Kinds> kinds_at;
+  std::map<std::string, int> dname_at;                   // owner -> line
+  std::vector<std::pair<std::string, int>> owner_lines;  // every record's owner and line
   bool have_soa = false;
   while (!feof(file.get())) {
     ldns_rr* raw = nullptr;
@@ -145,7 +153,24 @@ void read_zone_file(model::Zone& zone, const std::string& config_file) {
     if ((is_cname && kinds.other) || (!is_cname && kinds.cname))
       throw ConfigError(zone.file, record_line, "CNAME and other data at " + owner_text);
     (is_cname ? kinds.cname : kinds.other) = true;
+    if (record.type == LDNS_RR_TYPE_DNAME && !dname_at.emplace(record.owner, record_line).second)
+      throw ConfigError(zone.file, record_line, "more than one DNAME at " + owner_text);
+    owner_lines.emplace_back(record.owner, record_line);
     zone.records.push_back(std::move(record));
+  }
+  // Nothing may exist below a DNAME's owner: the DNAME redirects every name there (RFC 6672 2.3).
+  if (!dname_at.empty()) {
+    for (const auto& [owner, record_line] : owner_lines) {
+      for (std::string_view above = parent_of(owner); above.size() >= zone.origin_wire.size();
+           above = parent_of(above)) {
+        const auto dname = dname_at.find(std::string(above));
+        if (dname != dname_at.end())
+          throw ConfigError(zone.file, record_line,
+                            "record " + from_wire_name(owner) + " lies below the DNAME at " +
+                                from_wire_name(dname->first) + " (line " + std::to_string(dname->second) +
+                                ")");
+      }
+    }
   }
 
   if (!have_soa) throw ConfigError(config_file, zone.line, "zone " + zone.origin + " has no SOA record");

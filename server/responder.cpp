@@ -15,8 +15,9 @@ namespace {
 
 constexpr uint16_t type_ns = 2, type_cname = 5, type_ds = 43, type_opt = 41, type_ixfr = 251, type_axfr = 252,
                    type_any = 255;
-constexpr uint8_t rcode_formerr = 1, rcode_nxdomain = 3, rcode_notimp = 4,
-                  rcode_refused = 5;
+constexpr uint16_t type_dname = 39;
+constexpr uint8_t rcode_formerr = 1, rcode_nxdomain = 3, rcode_notimp = 4, rcode_refused = 5,
+                  rcode_yxdomain = 6;
 constexpr uint16_t flag_qr = 0x8000, flag_aa = 0x0400, flag_tc = 0x0200, flag_rd = 0x0100, flag_cd = 0x0010;
 constexpr size_t max_chain = 8;      // CNAMEs followed before giving up (loops, long chains)
 constexpr size_t max_targets = 64;   // NS/MX/SRV records whose addresses may ride along
@@ -230,6 +231,37 @@ void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
         rcode = rcode_nxdomain;  // RFC 6604: the rcode speaks of the last name in the chain
         add_negative_soa(*zone, owner);
         return;
+      case ZoneIndex::Match::Kind::dname: {
+        // RFC 6672 3.2: the DNAME, then a CNAME synthesised from it (the name's labels above
+        // the DNAME owner, then its target), followed like any CNAME.
+        const RRset& dname = *match.node->find(type_dname);
+        const std::string& target = dname.records.front().rdata;
+        if (!add(Section::answer, suffix_of(owner, name.size() - match.start), dname, false)) return;
+        if (match.start + target.size() > max_name_length) {
+          rcode = rcode_yxdomain;  // the synthesised name would be too long (RFC 6672 2.2)
+          return;
+        }
+        if (step + 1 == max_chain) return;
+        char* next = lower[step + 1];
+        std::memcpy(next, name.data(), match.start);
+        for (size_t i = 0; i < target.size(); ++i) {
+          const char c = target[i];
+          next[match.start + i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+        }
+        const size_t length = match.start + target.size();
+        NameRef synthesised;
+        if (!writer_.record(Section::answer, owner, type_cname, dname.ttl,
+                            {reinterpret_cast<const uint8_t*>(next), length}, 0, &synthesised)) {
+          truncated = true;
+          return;
+        }
+        if (qtype == type_cname) return;
+        owner = synthesised;
+        name = std::string_view(next, length);
+        zone = snapshot.zone_for(name);
+        if (!zone) return;
+        continue;
+      }
       case ZoneIndex::Match::Kind::exact:
       case ZoneIndex::Match::Kind::wildcard: {
         const Node& node = *match.node;

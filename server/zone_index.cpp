@@ -9,6 +9,7 @@ namespace {
 
 constexpr uint16_t type_ns = 2;
 constexpr uint16_t type_soa = 6;
+constexpr uint16_t type_dname = 39;
 constexpr uint16_t type_ds = 43;
 
 // The SOA's MINIMUM is its rdata's last four bytes (RFC 1035 3.3.13).
@@ -47,6 +48,7 @@ int rdata_name_offset(uint16_t type) {
     case 2:    // NS
     case 5:    // CNAME
     case 12:   // PTR
+    case 39:   // DNAME
       return 0;
     case 15:   // MX: preference, exchange
       return 2;
@@ -73,6 +75,7 @@ ZoneIndex::ZoneIndex(const model::Zone& zone) : origin_(zone.origin_wire) {
       it = node.rrsets.end() - 1;
     }
     it->records.push_back(WireRecord{record.rdata, rdata_name_offset(record.type), {}});
+    has_dname_ = has_dname_ || record.type == type_dname;
   }
   // Every ancestor of a name, up to the apex, exists (as an empty non-terminal if nothing else).
   std::vector<std::string> owners;
@@ -111,6 +114,9 @@ ZoneIndex::Match ZoneIndex::find(std::string_view lower_name, uint16_t qtype) co
   const size_t below_apex = labels - label_count(origin_);
   const Node* closest = apex_;
   size_t closest_start = lower_name.size() - origin_.size();
+  // A DNAME redirects every name below its owner, the apex's too (RFC 6672 2.3).
+  if (has_dname_ && below_apex > 0 && apex_->find(type_dname))
+    return Match{Match::Kind::dname, apex_, closest_start};
   for (size_t depth = 1; depth <= below_apex; ++depth) {
     const size_t start = label_starts[below_apex - depth];
     const Node* found = node(lower_name.substr(start));
@@ -119,6 +125,7 @@ ZoneIndex::Match ZoneIndex::find(std::string_view lower_name, uint16_t qtype) co
     closest_start = start;
     const bool at_qname = start == 0;
     if (found->find(type_ns) && !(at_qname && qtype == type_ds)) return Match{Match::Kind::delegation, found, start};
+    if (has_dname_ && !at_qname && found->find(type_dname)) return Match{Match::Kind::dname, found, start};
   }
   if (closest_start == 0) return Match{Match::Kind::exact, closest, 0};
 

@@ -49,9 +49,10 @@ class ZoneIndex {
 
   // The outcome of looking a name up, before CNAMEs are followed.
   struct Match {
-    enum class Kind { exact, wildcard, delegation, nxdomain } kind = Kind::nxdomain;
-    const Node* node = nullptr;  // exact/wildcard: the node; delegation: the cut's node
-    size_t start = 0;            // delegation: where the cut's name starts inside the name
+    enum class Kind { exact, wildcard, delegation, dname, nxdomain } kind = Kind::nxdomain;
+    // exact/wildcard: the node; delegation: the cut's node; dname: the DNAME owner's node
+    const Node* node = nullptr;
+    size_t start = 0;  // delegation, dname: where that owner's name starts inside the name
   };
   // `lower_name` must lie inside this zone. A qtype of DS at a cut is the parent's to answer.
   Match find(std::string_view lower_name, uint16_t qtype) const;
@@ -69,6 +70,7 @@ class ZoneIndex {
   NameTable<Node> index_;  // finds them: one flat array, built once nodes_ is complete
   const Node* apex_ = nullptr;  // nodes_ never moves its nodes
   RRset negative_soa_;
+  bool has_dname_ = false;  // only then does find() look for DNAMEs on the way down
 };
 
 // Wire-name helpers (names are uncompressed label sequences).

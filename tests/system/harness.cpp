@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -10,12 +11,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <doctest/doctest.h>
-
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 namespace meridian::test {
@@ -326,6 +327,13 @@ void TcpClient::finish_sending() {
   REQUIRE(shutdown(fd_, SHUT_WR) == 0);
 }
 
+uint16_t TcpClient::local_port() const {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  REQUIRE(getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);  // same place in sockaddr_in6
+}
+
 bool TcpClient::send(const std::vector<uint8_t>& message) {
   std::vector<uint8_t> framed{static_cast<uint8_t>(message.size() >> 8), static_cast<uint8_t>(message.size())};
   framed.insert(framed.end(), message.begin(), message.end());
@@ -367,9 +375,25 @@ size_t resident_kib(pid_t pid) {
   return 0;
 }
 
-size_t open_fds(pid_t pid) {
-  const std::filesystem::path folder = "/proc/" + std::to_string(pid) + "/fd";
-  return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(folder), {}));
+bool holds_connection_from(pid_t pid, uint16_t client_port) {
+  // The kernel's table names the connection's socket by inode ("rem_address" is the client's
+  // end); the process holds it while one of its descriptors links to "socket:[inode]".
+  std::ifstream table("/proc/" + std::to_string(pid) + "/net/tcp");
+  std::string line;
+  std::getline(table, line);  // the column names
+  std::set<std::string> sockets;
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+    fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+    if (std::stoul(remote.substr(remote.find(':') + 1), nullptr, 16) == client_port)
+      sockets.insert("socket:[" + inode + "]");
+  }
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    std::error_code error;
+    if (sockets.count(std::filesystem::read_symlink(entry.path(), error).string())) return true;
+  }
+  return false;
 }
 
 Packet parse(const std::vector<uint8_t>& wire) {
@@ -442,6 +466,7 @@ std::string rcode_name(const ldns_pkt* pkt) {
     case 3: return "NXDOMAIN";
     case 4: return "NOTIMP";
     case 5: return "REFUSED";
+    case 6: return "YXDOMAIN";
     case 16: return "BADVERS";
     default: return "RCODE" + std::to_string(rcode);
   }

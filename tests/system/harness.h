@@ -109,6 +109,7 @@ class TcpClient {
   size_t send_until_stalled(const std::vector<uint8_t>& bytes, std::chrono::milliseconds quiet);
   // Half-closes: the server reads end-of-file after what was sent.
   void finish_sending();
+  uint16_t local_port() const;
   std::optional<std::vector<uint8_t>> receive(std::chrono::milliseconds timeout = 2s);
   // True once the server has closed the connection (reads EOF) within `timeout`.
   bool closed_by_peer(std::chrono::milliseconds timeout);
@@ -119,7 +120,8 @@ class TcpClient {
 
 // What the kernel reports of a process: resident memory, open file descriptors.
 size_t resident_kib(pid_t pid);
-size_t open_fds(pid_t pid);
+// Whether process `pid` still holds its end of the IPv4 TCP connection from `client_port`.
+bool holds_connection_from(pid_t pid, uint16_t client_port);
 
 Packet parse(const std::vector<uint8_t>& wire);
 // Queries over UDP and parses the answer; fails the test if none comes.

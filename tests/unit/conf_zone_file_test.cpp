@@ -349,6 +349,35 @@ TEST_CASE("two CNAMEs at one name are rejected at the second") {
   CHECK(contains(error.reason(), "more than one CNAME at alias.example.test"));
 }
 
+TEST_CASE("two DNAMEs at one name are rejected at the second") {
+  ZoneFile file(std::string(apex) +
+                "old IN DNAME new.example.test.\n"
+                "old IN DNAME other.example.test.\n");
+  const auto error = file.error();
+  CHECK(error.line() == 6);
+  CHECK(contains(error.reason(), "more than one DNAME at old.example.test"));
+}
+
+TEST_CASE("a record below a DNAME's owner is rejected at its line, before or after the DNAME") {
+  ZoneFile after(std::string(apex) +
+                 "old IN DNAME new.example.test.\n"
+                 "www.old IN A 192.0.2.10\n");
+  CHECK(after.error().line() == 6);
+  CHECK(contains(after.error().reason(),
+                 "record www.old.example.test lies below the DNAME at old.example.test (line 5)"));
+  ZoneFile before(std::string(apex) +
+                  "a.b.old IN A 192.0.2.10\n"
+                  "old IN DNAME new.example.test.\n");
+  CHECK(before.error().line() == 5);
+  CHECK(contains(before.error().reason(), "lies below the DNAME at old.example.test"));
+  // Beside it, and beside the apex's, other data is fine (RFC 6672 2.3 forbids only descendants).
+  ZoneFile beside(std::string(apex) +
+                  "old IN DNAME new.example.test.\n"
+                  "old IN TXT \"moved\"\n"
+                  "new IN A 192.0.2.10\n");
+  CHECK_NOTHROW(beside.read());
+}
+
 TEST_CASE("a record of a class other than IN is rejected at its line") {
   ZoneFile file(std::string(apex) + "www IN A   192.0.2.10\n"
                                     "txt CH TXT \"chaos\"\n");
