@@ -220,9 +220,12 @@ void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
     const auto match = zone->find(name, qtype);
     switch (match.kind) {
       case ZoneIndex::Match::Kind::delegation: {
-        if (step > 0) return;  // a chain into a delegated name: the CNAME suffices
-        writer_.set_flags(writer_.flags() & ~flag_aa);
-        referral = true;
+        // A chain into a delegated name keeps its authoritative CNAMEs and adds the referral
+        // (RFC 1034 4.3.2 step 3b), whose glue is then optional.
+        if (step == 0) {
+          writer_.set_flags(writer_.flags() & ~flag_aa);
+          referral = true;
+        }
         const NameRef cut = suffix_of(owner, name.size() - match.start);
         if (add(Section::authority, cut, *match.node->find(type_ns), true)) add_target_addresses();
         return;

@@ -127,6 +127,19 @@ TEST_CASE("a name below a delegation gets a referral: NS in authority, glue in a
   }
 }
 
+TEST_CASE("a CNAME into a delegated name keeps AA and adds the referral (RFC 1034 4.3.2 3b)") {
+  auto reply = query_udp(server().port(), "into-sub.example.test.", LDNS_RR_TYPE_A);
+  CHECK(rcode_name(reply.get()) == "NOERROR");
+  CHECK(ldns_pkt_aa(reply.get()));
+  CHECK(section(reply.get(), LDNS_SECTION_ANSWER) ==
+        std::vector<std::string>{"into-sub.example.test. 3600 IN CNAME host.sub.example.test."});
+  auto ns = rdatas(reply.get(), LDNS_SECTION_AUTHORITY, LDNS_RR_TYPE_NS);
+  std::sort(ns.begin(), ns.end());
+  CHECK(ns == std::vector<std::string>{"ns.other.test.", "ns1.sub.example.test."});
+  CHECK(section(reply.get(), LDNS_SECTION_ADDITIONAL) ==
+        std::vector<std::string>{"ns1.sub.example.test. 3600 IN A 192.0.2.100"});
+}
+
 TEST_CASE("a DS query at a delegation is answered by the parent side, authoritatively") {
   auto reply = query_udp(server().port(), "sub.example.test.", LDNS_RR_TYPE_DS);
   CHECK(ldns_pkt_aa(reply.get()));
