@@ -54,6 +54,12 @@ class Build {
   void add_negative_soa(const ZoneIndex& zone, NameRef current);
   void add_target_addresses();
   bool answer_profile(const model::Profile& profile, NameRef& owner, std::string_view& next);
+  // RFC 6672 3.2: writes the DNAME owned by `node` (whose name starts at `start` in `name`) and
+  // the CNAME synthesised from it: the name's labels above the owner, then the DNAME's target,
+  // lower-cased into `buffer`. Moves `name` and `owner` on to that target; false when there is
+  // nothing to follow (no room, or a name too long: YXDOMAIN). Rare: kept out of resolve().
+  [[gnu::noinline]] bool follow_dname(const Node& node, size_t start, std::string_view& name, NameRef& owner,
+                                      char* buffer);
 
   const Responder& responder_;
   const Query& query_;
@@ -121,6 +127,32 @@ void Build::add_target_addresses() {
       }
     }
   }
+}
+
+bool Build::follow_dname(const Node& node, size_t start, std::string_view& name, NameRef& owner,
+                         char* buffer) {
+  const RRset& dname = *node.find(type_dname);
+  const std::string& target = dname.records.front().rdata;
+  if (!add(Section::answer, suffix_of(owner, name.size() - start), dname, false)) return false;
+  if (start + target.size() > max_name_length) {
+    rcode = rcode_yxdomain;  // the synthesised name would be too long (RFC 6672 2.2)
+    return false;
+  }
+  std::memcpy(buffer, name.data(), start);
+  for (size_t i = 0; i < target.size(); ++i) {
+    const char c = target[i];
+    buffer[start + i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  }
+  const size_t length = start + target.size();
+  NameRef synthesised;
+  if (!writer_.record(Section::answer, owner, type_cname, dname.ttl,
+                      {reinterpret_cast<const uint8_t*>(buffer), length}, 0, &synthesised)) {
+    truncated = true;
+    return false;
+  }
+  owner = synthesised;
+  name = std::string_view(buffer, length);
+  return true;
 }
 
 bool Build::answer_profile(const model::Profile& profile, NameRef& owner, std::string_view& next) {
@@ -234,37 +266,13 @@ void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
         rcode = rcode_nxdomain;  // RFC 6604: the rcode speaks of the last name in the chain
         add_negative_soa(*zone, owner);
         return;
-      case ZoneIndex::Match::Kind::dname: {
-        // RFC 6672 3.2: the DNAME, then a CNAME synthesised from it (the name's labels above
-        // the DNAME owner, then its target), followed like any CNAME.
-        const RRset& dname = *match.node->find(type_dname);
-        const std::string& target = dname.records.front().rdata;
-        if (!add(Section::answer, suffix_of(owner, name.size() - match.start), dname, false)) return;
-        if (match.start + target.size() > max_name_length) {
-          rcode = rcode_yxdomain;  // the synthesised name would be too long (RFC 6672 2.2)
+      case ZoneIndex::Match::Kind::dname:
+        if (step + 1 == max_chain || !follow_dname(*match.node, match.start, name, owner, lower[step + 1]) ||
+            qtype == type_cname)
           return;
-        }
-        if (step + 1 == max_chain) return;
-        char* next = lower[step + 1];
-        std::memcpy(next, name.data(), match.start);
-        for (size_t i = 0; i < target.size(); ++i) {
-          const char c = target[i];
-          next[match.start + i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-        }
-        const size_t length = match.start + target.size();
-        NameRef synthesised;
-        if (!writer_.record(Section::answer, owner, type_cname, dname.ttl,
-                            {reinterpret_cast<const uint8_t*>(next), length}, 0, &synthesised)) {
-          truncated = true;
-          return;
-        }
-        if (qtype == type_cname) return;
-        owner = synthesised;
-        name = std::string_view(next, length);
         zone = snapshot.zone_for(name);
         if (!zone) return;
         continue;
-      }
       case ZoneIndex::Match::Kind::exact:
       case ZoneIndex::Match::Kind::wildcard: {
         const Node& node = *match.node;

@@ -114,9 +114,6 @@ ZoneIndex::Match ZoneIndex::find(std::string_view lower_name, uint16_t qtype) co
   const size_t below_apex = labels - label_count(origin_);
   const Node* closest = apex_;
   size_t closest_start = lower_name.size() - origin_.size();
-  // A DNAME redirects every name below its owner, the apex's too (RFC 6672 2.3).
-  if (has_dname_ && below_apex > 0 && apex_->find(type_dname))
-    return Match{Match::Kind::dname, apex_, closest_start};
   for (size_t depth = 1; depth <= below_apex; ++depth) {
     const size_t start = label_starts[below_apex - depth];
     const Node* found = node(lower_name.substr(start));
@@ -124,10 +121,13 @@ ZoneIndex::Match ZoneIndex::find(std::string_view lower_name, uint16_t qtype) co
     closest = found;
     closest_start = start;
     const bool at_qname = start == 0;
-    if (found->find(type_ns) && !(at_qname && qtype == type_ds)) return Match{Match::Kind::delegation, found, start};
-    if (has_dname_ && !at_qname && found->find(type_dname)) return Match{Match::Kind::dname, found, start};
+    if (found->find(type_ns) && !(at_qname && qtype == type_ds))
+      return Match{Match::Kind::delegation, found, start};
   }
   if (closest_start == 0) return Match{Match::Kind::exact, closest, 0};
+  // A DNAME redirects every name below its owner, the apex's too (RFC 6672 2.3). Nothing exists
+  // below its owner (conf/ refuses such zones), so the walk down always stops there.
+  if (has_dname_ && closest->find(type_dname)) return Match{Match::Kind::dname, closest, closest_start};
 
   // The source of synthesis is "*." prepended to the closest encloser.
   char wildcard[258];

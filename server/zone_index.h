@@ -69,8 +69,8 @@ class ZoneIndex {
   std::unordered_map<std::string, Node, NameHash, std::equal_to<>> nodes_;  // owns the nodes
   NameTable<Node> index_;  // finds them: one flat array, built once nodes_ is complete
   const Node* apex_ = nullptr;  // nodes_ never moves its nodes
+  bool has_dname_ = false;      // only then does find() look for DNAMEs on the way down
   RRset negative_soa_;
-  bool has_dname_ = false;  // only then does find() look for DNAMEs on the way down
 };
 
 // Wire-name helpers (names are uncompressed label sequences).
