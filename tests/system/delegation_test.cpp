@@ -6,6 +6,7 @@
 #include <string>
 
 #include "harness.h"
+#include "static_config.h"
 
 using namespace meridian::test;
 
@@ -44,29 +45,15 @@ ns.served IN A 192.0.2.56
 
 Server& server() {
   static TempDir dir;
-  static Server instance([] {
-    dir.write("glue.test.zone", glue_zone());
-    dir.write("served.glue.test.zone", R"($ORIGIN served.glue.test.
+  static Server instance(zones_config(dir, {{"glue.test", glue_zone()},
+                                            {"served.glue.test", R"($ORIGIN served.glue.test.
 $TTL 120
 @       IN SOA ns hostmaster 1 7200 3600 1209600 120
         IN NS  ns
 ns      IN A   192.0.2.54
 www     IN A   192.0.2.55
-)");
-    dir.write("other.test.zone", R"($ORIGIN other.test.
-$TTL 600
-@       IN SOA ns hostmaster 1 7200 3600 1209600 60
-        IN NS  ns
-ns      IN A   192.0.2.250
-)");
-    return Server::File{dir.write("meridian.yaml", R"(server:
-  workers: 1
-zones:
-  - {origin: glue.test, file: glue.test.zone}
-  - {origin: served.glue.test, file: served.glue.test.zone}
-  - {origin: other.test, file: other.test.zone}
-)")};
-  }());
+)"},
+                                            {"other.test", other_test_zone}}));
   return instance;
 }
 

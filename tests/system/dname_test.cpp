@@ -5,18 +5,22 @@
 #include <string>
 
 #include "harness.h"
+#include "static_config.h"
 
 using namespace meridian::test;
 
 namespace {
 
+// A target so long that a two-label prefix makes the synthesised name exceed 255 bytes.
+std::string long_target() {
+  std::string target;
+  for (int i = 0; i < 4; ++i) target += std::string(60, char('a' + i)) + ".";
+  return target;
+}
+
 Server& server() {
   static TempDir dir;
-  static Server instance([] {
-    // A target so long that a two-label prefix makes the synthesised name exceed 255 bytes.
-    std::string long_target;
-    for (int i = 0; i < 4; ++i) long_target += std::string(60, char('a' + i)) + ".";
-    dir.write("d.test.zone", R"($ORIGIN d.test.
+  static Server instance(zones_config(dir, {{"d.test", R"($ORIGIN d.test.
 $TTL 3600
 @       IN SOA ns hostmaster 1 7200 3600 1209600 300
         IN NS  ns
@@ -26,22 +30,8 @@ old     IN DNAME new.d.test.
 host.new IN A  192.0.2.20
 away    300 IN DNAME other.test.
 far     IN DNAME example.invalid.
-long    IN DNAME )" + long_target +
-                                 "\n");
-    dir.write("other.test.zone", R"($ORIGIN other.test.
-$TTL 600
-@       IN SOA ns hostmaster 1 7200 3600 1209600 60
-        IN NS  ns
-ns      IN A   192.0.2.250
-www     IN A   192.0.2.30
-)");
-    return Server::File{dir.write("meridian.yaml", R"(server:
-  workers: 1
-zones:
-  - {origin: d.test, file: d.test.zone}
-  - {origin: other.test, file: other.test.zone}
-)")};
-  }());
+long    IN DNAME )" + long_target() + "\n"},
+                                            {"other.test", other_test_zone}}));
   return instance;
 }
 

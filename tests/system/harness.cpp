@@ -287,27 +287,13 @@ TcpClient::TcpClient(uint16_t port, bool ipv6, int receive_buffer) {
 TcpClient::~TcpClient() { close(fd_); }
 
 bool TcpClient::send_raw(const std::vector<uint8_t>& bytes) {
-  // All of it, however long the server takes to read (a sanitized server is slow), up to 30 s:
-  // one send may take only part, or end early on a signal.
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      sent += static_cast<size_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) return false;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return false;
-    pollfd entry{fd_, POLLOUT, 0};
-    poll(&entry, 1, static_cast<int>(std::min<int64_t>(left.count(), 200)));
-  }
-  return true;
+  // All of it, however long the server takes to read (a sanitized server is slow), as long as
+  // it takes something every 30 s.
+  return send_until_stalled(bytes, std::chrono::seconds(30)) == bytes.size();
 }
 
 size_t TcpClient::send_until_stalled(const std::vector<uint8_t>& bytes, std::chrono::milliseconds quiet) {
+  // One send may take only part, or end early on a signal.
   size_t sent = 0;
   while (sent < bytes.size()) {
     const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -364,6 +350,14 @@ bool TcpClient::closed_by_peer(std::chrono::milliseconds timeout) {
   if (!wait_readable(fd_, timeout)) return false;
   uint8_t byte;
   return recv(fd_, &byte, 1, 0) == 0;
+}
+
+Server::File zones_config(const TempDir& dir,
+                          std::initializer_list<std::pair<std::string, std::string>> zones) {
+  std::string config = "server:\n  workers: 1\nzones:\n";
+  for (const auto& [origin, text] : zones)
+    config += "  - {origin: " + origin + ", file: " + dir.write(origin + ".zone", text) + "}\n";
+  return Server::File{dir.write("meridian.yaml", config)};
 }
 
 size_t resident_kib(pid_t pid) {

@@ -118,6 +118,10 @@ class TcpClient {
   int fd_ = -1;
 };
 
+// Writes each (origin, zone file text) into `dir` and a config serving them all with one worker.
+Server::File zones_config(const TempDir& dir,
+                          std::initializer_list<std::pair<std::string, std::string>> zones);
+
 // What the kernel reports of a process: resident memory, open file descriptors.
 size_t resident_kib(pid_t pid);
 // Whether process `pid` still holds its end of the IPv4 TCP connection from `client_port`.

@@ -15,4 +15,13 @@ zones:
     file: {ZONES}/other.test.zone
 )";
 
+// other.test, as a second zone next to a test's own: a name server and a host with addresses.
+inline constexpr const char* other_test_zone = R"($ORIGIN other.test.
+$TTL 600
+@       IN SOA ns hostmaster 1 7200 3600 1209600 60
+        IN NS  ns
+ns      IN A   192.0.2.250
+www     IN A   192.0.2.30
+)";
+
 }  // namespace meridian::test
