@@ -253,13 +253,18 @@ void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
     switch (match.kind) {
       case ZoneIndex::Match::Kind::delegation: {
         // A chain into a delegated name keeps its authoritative CNAMEs and adds the referral
-        // (RFC 1034 4.3.2 step 3b), whose glue is then optional.
+        // (RFC 1034 4.3.2 step 3b), which is then optional: left out when it does not fit.
         if (step == 0) {
           writer_.set_flags(writer_.flags() & ~flag_aa);
           referral = true;
         }
         const NameRef cut = suffix_of(owner, name.size() - match.start);
-        if (add(Section::authority, cut, *match.node->find(type_ns), true)) add_target_addresses();
+        if (add(Section::authority, cut, *match.node->find(type_ns), true)) {
+          add_target_addresses();
+        } else if (step > 0) {
+          writer_.truncate_from(Section::authority);
+          truncated = false;
+        }
         return;
       }
       case ZoneIndex::Match::Kind::nxdomain:

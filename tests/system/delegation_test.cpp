@@ -28,6 +28,7 @@ served  IN NS  ns.served
         IN DS  54321 13 2 3ab5c3c5e6c1b5c7d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5
 ns.served IN A 192.0.2.56
 ; fat: twelve in-domain name servers, more glue than 512 bytes hold
+into-fat IN CNAME www.fat
 )";
   for (int i = 1; i <= 6; ++i) zone += "kid IN NS s" + std::to_string(i) + "\n";
   for (int i = 1; i <= 6; ++i)
@@ -35,6 +36,10 @@ ns.served IN A 192.0.2.56
       zone += "s" + std::to_string(i) + " IN A 198.51.100." + std::to_string(i * 10 + a) + "\n";
       zone += "s" + std::to_string(i) + " IN AAAA 2001:db8::" + std::to_string(i * 10 + a) + "\n";
     }
+  // wide: eight name servers with long names elsewhere, 600 bytes of NS records
+  zone += "into-wide IN CNAME www.wide\n";
+  for (int i = 1; i <= 8; ++i)
+    zone += "wide IN NS " + std::string(60, 'n') + std::to_string(i) + ".example.net.\n";
   for (char c = 'a'; c <= 'l'; ++c) {
     zone += std::string("fat IN NS ") + c + ".fat\n";
     zone += std::string(1, c) + ".fat IN A 192.0.2." + std::to_string(100 + c - 'a') + "\n";
@@ -90,6 +95,24 @@ TEST_CASE("sibling glue that does not fit is left out without truncation; in-dom
   auto fat_edns = query_udp(server().port(), "www.fat.glue.test.", LDNS_RR_TYPE_A, {.udp_size = 1232});
   CHECK_FALSE(ldns_pkt_tc(fat_edns.get()));
   CHECK(section(fat_edns.get(), LDNS_SECTION_ADDITIONAL).size() == 24);
+}
+
+TEST_CASE("a CNAME into a delegation carries the referral as far as it fits, never truncated") {
+  // Without EDNS the CNAME and fat's twelve NS fit in 512 bytes, its 24 addresses do not: past
+  // the first step a referral is optional data (RFC 1034 4.3.2 3b), not a reason for TC.
+  auto reply = query_udp(server().port(), "into-fat.glue.test.", LDNS_RR_TYPE_A, {.edns = false});
+  CHECK_FALSE(ldns_pkt_tc(reply.get()));
+  CHECK(ldns_pkt_aa(reply.get()));
+  CHECK(section(reply.get(), LDNS_SECTION_ANSWER) ==
+        std::vector<std::string>{"into-fat.glue.test. 3600 IN CNAME www.fat.glue.test."});
+  CHECK(ldns_pkt_nscount(reply.get()) == 12);
+  CHECK(section(reply.get(), LDNS_SECTION_ADDITIONAL).size() < 24);
+  // wide's NS records alone do not fit: the CNAME goes out without them.
+  auto wide = query_udp(server().port(), "into-wide.glue.test.", LDNS_RR_TYPE_A, {.edns = false});
+  CHECK_FALSE(ldns_pkt_tc(wide.get()));
+  CHECK(section(wide.get(), LDNS_SECTION_ANSWER) ==
+        std::vector<std::string>{"into-wide.glue.test. 3600 IN CNAME www.wide.glue.test."});
+  CHECK(ldns_pkt_nscount(wide.get()) == 0);
 }
 
 TEST_CASE("DS at the apex of a zone we serve comes from the parent zone when we serve that too") {
