@@ -253,6 +253,17 @@ class Validator {
         if (inside(profile.fqdn_wire, zone.origin_wire)) home = &zone;
       if (!home)
         fail(profile.line, profile, fmt::format("{} is not inside any served zone", profile.fqdn));
+      // A DNAME redirects every name below its owner (RFC 6672 2.3): a profile there would
+      // never be reached the way the zone says.
+      for (std::string_view above = profile.fqdn_wire; !above.empty() && above[0] != 0;) {
+        above = above.substr(1 + static_cast<uint8_t>(above[0]));
+        if (above.size() < home->origin_wire.size()) break;
+        const auto at = static_types.find(above);
+        if (at != static_types.end() &&
+            std::find(at->second.begin(), at->second.end(), 39) != at->second.end())
+          fail(profile.line, profile,
+               fmt::format("{} lies below the DNAME at {}", profile.fqdn, from_wire_name(at->first)));
+      }
       auto [it, inserted] = owner.emplace(profile.fqdn_wire, &profile);
       if (!inserted)
         fail(profile.line, profile,

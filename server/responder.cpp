@@ -219,7 +219,7 @@ void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
   // Plain pointers, left uninitialised: a string_view array would be zeroed on every query.
   const char* chain[max_chain];
   size_t chain_length[max_chain];
-  char lower[max_chain][max_name_length];
+  char lower[max_chain + 1][max_name_length];  // one more: the last step may still write a target
   std::string_view name = as_view(query_.qname_lower, query_.qname_length);
   NameRef owner = question;
   const ZoneIndex* zone = &query_zone;
@@ -272,8 +272,7 @@ void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
         add_negative_soa(*zone, owner);
         return;
       case ZoneIndex::Match::Kind::dname:
-        if (step + 1 == max_chain || !follow_dname(*match.node, match.start, name, owner, lower[step + 1]) ||
-            qtype == type_cname)
+        if (!follow_dname(*match.node, match.start, name, owner, lower[step + 1]) || qtype == type_cname)
           return;
         zone = snapshot.zone_for(name);
         if (!zone) return;
@@ -291,7 +290,6 @@ void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
             return;
           }
           owner = target;
-          if (step + 1 == max_chain) return;  // no room to follow it
           char* next = lower[step + 1];
           const size_t length = std::min(record.rdata.size(), sizeof lower[0]);
           for (size_t i = 0; i < length; ++i) {
@@ -405,9 +403,11 @@ size_t Responder::respond(const Query& query, ParseOutcome outcome, const geo::A
   const ZoneIndex* zone = snapshot.zone_for(qname);
   if (!zone) return finish(rcode_refused, 0);
   // DS lives on the parent's side of a cut (RFC 4035 3.1.4.1): at a zone's apex it comes from
-  // the parent zone when we serve that too.
+  // the parent zone when we serve that too and it delegates the name (else from the zone).
   if (query.qtype == type_ds && qname == zone->origin()) {
-    if (const ZoneIndex* parent = snapshot.zone_for(parent_name(qname))) zone = parent;
+    const ZoneIndex* parent = snapshot.zone_for(parent_name(qname));
+    const Node* cut = parent ? parent->node(qname) : nullptr;
+    if (cut && cut->find(type_ns)) zone = parent;
   }
 
   const bool by_ecs = query.has_ecs && query.ecs.source_prefix > 0;

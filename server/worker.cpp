@@ -107,18 +107,19 @@ void Worker::stop() {
 
 const Snapshot& Worker::snapshot() { return snapshot_.current(); }
 
-void Worker::make_room_for_connection() {
+void Worker::make_room_for_connection(const TcpConnection& added) {
   const unsigned total = snapshot().config().server.tcp_max_connections;
   const size_t share = std::max<size_t>(1, (total + count_ - 1) / count_);
-  while (connections_.size() >= share) {
-    auto* quietest = *std::min_element(connections_.begin(), connections_.end(),
-                                       [](auto* a, auto* b) { return a->active_at < b->active_at; });
+  while (connections_.size() > share) {
+    TcpConnection* quietest = nullptr;
+    for (auto* connection : connections_)
+      if (connection != &added && (!quietest || connection->active_at < quietest->active_at))
+        quietest = connection;
     close_connection(*quietest);  // takes it out of connections_
   }
 }
 
 void Worker::on_connection(TcpListener& listener) {
-  make_room_for_connection();
   auto* connection = new TcpConnection;
   connection->active_at = uv_now(&loop_);
   connection->worker = this;
@@ -137,6 +138,7 @@ void Worker::on_connection(TcpListener& listener) {
   uv_tcp_getpeername(&connection->handle, reinterpret_cast<sockaddr*>(&peer), &length);
   connection->peer = address_of(reinterpret_cast<sockaddr*>(&peer));
   connections_.push_back(connection);
+  make_room_for_connection(*connection);
 
   const auto idle = snapshot().config().server.tcp_idle_timeout.count();
   // Repeating, so that uv_timer_again() on every read restarts the count (with a repeat of 0 it

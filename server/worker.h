@@ -52,8 +52,9 @@ class Worker {
   void send_tcp(TcpConnection& connection);
   void close_connection(TcpConnection& connection);
 
-  // At the worker's share of tcp_max_connections, closes the connection quiet the longest.
-  void make_room_for_connection();
+  // Over the worker's share of tcp_max_connections, closes the connection quiet the longest
+  // (never `added`, the one just accepted).
+  void make_room_for_connection(const TcpConnection& added);
 
   unsigned index_;
   unsigned count_;

@@ -58,8 +58,20 @@ $TTL 120
 ns      IN A   192.0.2.54
 www     IN A   192.0.2.55
 )"},
+                                            {"orphan.glue.test", R"($ORIGIN orphan.glue.test.
+$TTL 120
+@       IN SOA ns hostmaster 1 7200 3600 1209600 120
+        IN NS  ns
+ns      IN A   192.0.2.57
+)"},
                                             {"other.test", other_test_zone}}));
   return instance;
+}
+
+bool has_soa_of(const ldns_pkt* reply, const std::string& zone) {
+  const auto authority = section(reply, LDNS_SECTION_AUTHORITY);
+  return authority.size() == 1 && authority[0].rfind(zone + " ", 0) == 0 &&
+         authority[0].find(" IN SOA ") != std::string::npos;
 }
 
 }  // namespace
@@ -89,6 +101,15 @@ TEST_CASE("sibling glue that does not fit is left out without truncation; in-dom
   REQUIRE_FALSE(additional.empty());
   CHECK(additional.front() == "ns.kid.glue.test. 3600 IN A 192.0.2.53");
   CHECK(additional.size() < 1 + 6 * 8);
+  // What does go in, goes in whole: each sibling's four A (or four AAAA) records or none.
+  for (int i = 1; i <= 6; ++i)
+    for (const char* type : {" IN A ", " IN AAAA "}) {
+      const std::string owner = "s" + std::to_string(i) + ".glue.test. ";
+      const auto count = std::count_if(additional.begin(), additional.end(), [&](const std::string& line) {
+        return line.rfind(owner, 0) == 0 && line.find(type) != std::string::npos;
+      });
+      CHECK_MESSAGE((count == 0 || count == 4), owner << type << count);
+    }
   // fat's twelve in-domain name servers need 24 addresses: over 512 bytes, so TC.
   auto fat = query_udp(server().port(), "www.fat.glue.test.", LDNS_RR_TYPE_A, {.edns = false});
   CHECK(ldns_pkt_tc(fat.get()));
@@ -126,6 +147,12 @@ TEST_CASE("DS at the apex of a zone we serve comes from the parent zone when we 
   auto soa = query_udp(server().port(), "served.glue.test.", LDNS_RR_TYPE_SOA);
   CHECK(rdatas(soa.get(), LDNS_SECTION_ANSWER, LDNS_RR_TYPE_SOA).size() == 1);
   CHECK(section(soa.get(), LDNS_SECTION_ANSWER)[0].find(" 120 IN SOA ") != std::string::npos);
+  // DS for a zone of ours that our parent zone does not delegate: the zone's own NODATA, not the
+  // parent's NXDOMAIN.
+  auto orphan = query_udp(server().port(), "orphan.glue.test.", LDNS_RR_TYPE_DS);
+  CHECK(rcode_name(orphan.get()) == "NOERROR");
+  CHECK(ldns_pkt_ancount(orphan.get()) == 0);
+  CHECK(has_soa_of(orphan.get(), "orphan.glue.test."));
   // DS for a zone whose parent we do not serve: the zone's own NODATA.
   auto top = query_udp(server().port(), "glue.test.", LDNS_RR_TYPE_DS);
   CHECK(ldns_pkt_ancount(top.get()) == 0);

@@ -28,6 +28,7 @@ ns      IN A   192.0.2.1
 old     IN DNAME new.d.test.
         IN TXT "moved"
 host.new IN A  192.0.2.20
+to-old  IN CNAME host.old
 away    300 IN DNAME other.test.
 far     IN DNAME example.invalid.
 long    IN DNAME )" + long_target() + "\n"},
@@ -95,9 +96,22 @@ TEST_CASE("the owner names keep the question's case") {
 }
 
 TEST_CASE("a synthesised name longer than 255 bytes is YXDOMAIN with the DNAME (RFC 6672 2.2)") {
-  const std::string label(50, 'x');
-  auto reply = query_udp(server().port(), label + "." + label + ".long.d.test.", LDNS_RR_TYPE_A);
-  CHECK(rcode_name(reply.get()) == "YXDOMAIN");
-  CHECK(ldns_pkt_ancount(reply.get()) == 1);
-  CHECK(rdatas(reply.get(), LDNS_SECTION_ANSWER, LDNS_RR_TYPE_CNAME).empty());
+  // The target is 245 bytes in wire form: a 9-letter label above the owner (10 bytes) makes
+  // exactly 255, a 10-letter one 256.
+  auto longest = query_udp(server().port(), std::string(9, 'x') + ".long.d.test.", LDNS_RR_TYPE_A);
+  CHECK(rcode_name(longest.get()) == "NOERROR");
+  CHECK(rdatas(longest.get(), LDNS_SECTION_ANSWER, LDNS_RR_TYPE_CNAME) ==
+        std::vector<std::string>{std::string(9, 'x') + "." + long_target()});
+  auto too_long = query_udp(server().port(), std::string(10, 'x') + ".long.d.test.", LDNS_RR_TYPE_A);
+  CHECK(rcode_name(too_long.get()) == "YXDOMAIN");
+  CHECK(ldns_pkt_ancount(too_long.get()) == 1);
+  CHECK(rdatas(too_long.get(), LDNS_SECTION_ANSWER, LDNS_RR_TYPE_CNAME).empty());
+}
+
+TEST_CASE("a CNAME into a name below a DNAME is followed through it") {
+  auto reply = query_udp(server().port(), "to-old.d.test.", LDNS_RR_TYPE_A);
+  CHECK(section(reply.get(), LDNS_SECTION_ANSWER) ==
+        std::vector<std::string>{
+            "to-old.d.test. 3600 IN CNAME host.old.d.test.", "old.d.test. 3600 IN DNAME new.d.test.",
+            "host.old.d.test. 3600 IN CNAME host.new.d.test.", "host.new.d.test. 3600 IN A 192.0.2.20"});
 }

@@ -281,6 +281,19 @@ TEST_CASE("two profiles with the same fqdn are rejected") {
             .find("profile two: fqdn WWW.example.com. is already the name of profile one") != std::string::npos);
 }
 
+TEST_CASE("a profile below a DNAME's owner is rejected; one at the owner's side is not") {
+  auto c = config({profile("web", Method::priority, {address_endpoint("a")}, "www.moved.example.com")});
+  model::Record dname;
+  dname.owner = conf::to_wire_name("moved.example.com");
+  dname.type = 39;
+  c.zones[0].records.push_back(dname);
+  CHECK(error_of(c).find("profile web: www.moved.example.com lies below the DNAME at moved.example.com") !=
+        std::string::npos);
+  c.profiles[0].fqdn_wire = conf::to_wire_name("moved2.example.com");
+  c.profiles[0].fqdn = "moved2.example.com";
+  CHECK(error_of(c) == "");
+}
+
 TEST_CASE("a static A, AAAA or CNAME record at a profile's name is rejected") {
   for (uint16_t type : {uint16_t(1), uint16_t(28), uint16_t(5)}) {
     auto c = config({profile("web", Method::priority, {address_endpoint("a")}, "www.example.com")});
