@@ -34,5 +34,7 @@ std::shared_ptr<const model::Config> load_from_string(std::string_view yaml, con
 // Throws std::invalid_argument for a malformed name.
 model::WireName to_wire_name(std::string_view presentation);
 std::string from_wire_name(std::string_view wire);
+// The name one label up, in wire form ("" above the root).
+std::string_view parent_wire_name(std::string_view wire);
 
 }  // namespace meridian::conf

@@ -22,6 +22,11 @@ model::WireName to_wire_name(std::string_view presentation) {
                          ldns_rdf_size(name.get()));
 }
 
+std::string_view parent_wire_name(std::string_view wire) {
+  if (wire.empty() || wire[0] == 0) return {};
+  return wire.substr(1 + static_cast<unsigned char>(wire[0]));
+}
+
 std::string from_wire_name(std::string_view wire) {
   ldns_rdf* raw = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, wire.size(), wire.data());
   if (raw == nullptr) throw std::invalid_argument("malformed wire name");

@@ -255,9 +255,8 @@ class Validator {
         fail(profile.line, profile, fmt::format("{} is not inside any served zone", profile.fqdn));
       // A DNAME redirects every name below its owner (RFC 6672 2.3): a profile there would
       // never be reached the way the zone says.
-      for (std::string_view above = profile.fqdn_wire; !above.empty() && above[0] != 0;) {
-        above = above.substr(1 + static_cast<uint8_t>(above[0]));
-        if (above.size() < home->origin_wire.size()) break;
+      for (std::string_view above = parent_wire_name(profile.fqdn_wire);
+           above.size() >= home->origin_wire.size(); above = parent_wire_name(above)) {
         const auto at = static_types.find(above);
         if (at != static_types.end() &&
             std::find(at->second.begin(), at->second.end(), 39) != at->second.end())

@@ -55,12 +55,6 @@ int lines_before_next_record(FILE* file) {
   return skipped;
 }
 
-// The name one label up ("" above the root), in wire form.
-std::string_view parent_of(std::string_view name) {
-  if (name.empty() || name[0] == 0) return {};
-  return name.substr(1 + static_cast<unsigned char>(name[0]));
-}
-
 bool is_subdomain_or_equal(const std::string& name, const std::string& origin) {
   // Both are lower-cased wire names; compare whole labels from the right.
   if (name.size() < origin.size()) return false;
@@ -161,8 +155,8 @@ void read_zone_file(model::Zone& zone, const std::string& config_file) {
   // Nothing may exist below a DNAME's owner: the DNAME redirects every name there (RFC 6672 2.3).
   if (!dname_at.empty()) {
     for (const auto& [owner, record_line] : owner_lines) {
-      for (std::string_view above = parent_of(owner); above.size() >= zone.origin_wire.size();
-           above = parent_of(above)) {
+      for (std::string_view above = parent_wire_name(owner); above.size() >= zone.origin_wire.size();
+           above = parent_wire_name(above)) {
         const auto dname = dname_at.find(std::string(above));
         if (dname != dname_at.end())
           throw ConfigError(zone.file, record_line,
