@@ -264,9 +264,8 @@ void Worker::send_tcp(TcpConnection& connection) {
     auto* request = new uv_write_t;
     auto* rest = new std::vector<uint8_t>(tcp_out_.begin() + sent, tcp_out_.end());
     request->data = rest;
-    connection.queued_total += rest->size();
     uv_buf_t out = uv_buf_init(reinterpret_cast<char*>(rest->data()), rest->size());
-    uv_write(request, stream, &out, 1, [](uv_write_t* write, int status) {
+    const int queued = uv_write(request, stream, &out, 1, [](uv_write_t* write, int status) {
       delete static_cast<std::vector<uint8_t>*>(write->data);
       auto* connection = static_cast<TcpConnection*>(write->handle->data);
       delete write;
@@ -277,6 +276,14 @@ void Worker::send_tcp(TcpConnection& connection) {
       else if (status != UV_ECANCELED)
         connection->worker->close_connection(*connection);  // a reset: nothing more gets through
     });
+    if (queued < 0) {  // no callback will come: the stream is already broken
+      delete rest;
+      delete request;
+      tcp_out_.clear();
+      close_connection(connection);
+      return;
+    }
+    connection.queued_total += out.len;
   }
   tcp_out_.clear();
 }

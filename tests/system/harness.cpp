@@ -284,7 +284,9 @@ TcpClient::TcpClient(uint16_t port, bool ipv6, int receive_buffer) {
   auto address = loopback(port, ipv6, length);
   REQUIRE(connect(fd_, reinterpret_cast<sockaddr*>(&address), length) == 0);
 }
-TcpClient::~TcpClient() { close(fd_); }
+TcpClient::~TcpClient() {
+  if (fd_ >= 0) close(fd_);
+}
 
 bool TcpClient::send_raw(const std::vector<uint8_t>& bytes) {
   // All of it, however long the server takes to read (a sanitized server is slow), as long as
@@ -311,6 +313,13 @@ size_t TcpClient::send_until_stalled(const std::vector<uint8_t>& bytes, std::chr
 
 void TcpClient::finish_sending() {
   REQUIRE(shutdown(fd_, SHUT_WR) == 0);
+}
+
+void TcpClient::reset() {
+  const linger abort{1, 0};
+  REQUIRE(setsockopt(fd_, SOL_SOCKET, SO_LINGER, &abort, sizeof abort) == 0);
+  close(fd_);
+  fd_ = -1;
 }
 
 uint16_t TcpClient::local_port() const {
@@ -369,23 +378,49 @@ size_t resident_kib(pid_t pid) {
   return 0;
 }
 
-bool holds_connection_from(pid_t pid, uint16_t client_port) {
-  // The kernel's table names the connection's socket by inode ("rem_address" is the client's
-  // end); the process holds it while one of its descriptors links to "socket:[inode]".
+namespace {
+
+// The kernel's table of `pid`'s IPv4 TCP sockets: each connection's remote port, inode and
+// receive queue ("rem_address" is the client's end).
+struct TcpEntry {
+  uint16_t remote_port;
+  std::string socket;  // "socket:[inode]", as the process's descriptors link to it
+  size_t unread;
+};
+std::vector<TcpEntry> tcp_table(pid_t pid) {
   std::ifstream table("/proc/" + std::to_string(pid) + "/net/tcp");
   std::string line;
   std::getline(table, line);  // the column names
-  std::set<std::string> sockets;
+  std::vector<TcpEntry> entries;
   while (std::getline(table, line)) {
     std::istringstream fields(line);
     std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
     fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
-    if (std::stoul(remote.substr(remote.find(':') + 1), nullptr, 16) == client_port)
-      sockets.insert("socket:[" + inode + "]");
+    entries.push_back({static_cast<uint16_t>(std::stoul(remote.substr(remote.find(':') + 1), nullptr, 16)),
+                       "socket:[" + inode + "]",
+                       std::stoul(queues.substr(queues.find(':') + 1), nullptr, 16)});
   }
+  return entries;
+}
+
+}  // namespace
+
+std::string socket_of_connection_from(pid_t pid, uint16_t client_port) {
+  for (const auto& entry : tcp_table(pid))
+    if (entry.remote_port == client_port && holds_socket(pid, entry.socket)) return entry.socket;
+  return "";
+}
+
+size_t unread_from(pid_t pid, uint16_t client_port) {
+  for (const auto& entry : tcp_table(pid))
+    if (entry.remote_port == client_port && holds_socket(pid, entry.socket)) return entry.unread;
+  return 0;
+}
+
+bool holds_socket(pid_t pid, const std::string& socket) {
   for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
     std::error_code error;
-    if (sockets.count(std::filesystem::read_symlink(entry.path(), error).string())) return true;
+    if (std::filesystem::read_symlink(entry.path(), error).string() == socket) return true;
   }
   return false;
 }

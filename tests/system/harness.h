@@ -110,6 +110,8 @@ class TcpClient {
   // Half-closes: the server reads end-of-file after what was sent.
   void finish_sending();
   uint16_t local_port() const;
+  // Closes with a reset (SO_LINGER 0), as a client that crashed or gave up would.
+  void reset();
   std::optional<std::vector<uint8_t>> receive(std::chrono::milliseconds timeout = 2s);
   // True once the server has closed the connection (reads EOF) within `timeout`.
   bool closed_by_peer(std::chrono::milliseconds timeout);
@@ -124,8 +126,13 @@ Server::File zones_config(const TempDir& dir,
 
 // What the kernel reports of a process: resident memory, open file descriptors.
 size_t resident_kib(pid_t pid);
-// Whether process `pid` still holds its end of the IPv4 TCP connection from `client_port`.
-bool holds_connection_from(pid_t pid, uint16_t client_port);
+// The kernel's name ("socket:[INODE]") of `pid`'s end of the IPv4 TCP connection from
+// `client_port`, or "" when it has none; and whether `pid` still holds that socket open (once
+// reset, a connection leaves the kernel's table, but the process's descriptor stays).
+std::string socket_of_connection_from(pid_t pid, uint16_t client_port);
+bool holds_socket(pid_t pid, const std::string& socket);
+// Bytes the client at `client_port` sent that `pid` has not read yet (the kernel's rx_queue).
+size_t unread_from(pid_t pid, uint16_t client_port);
 
 Packet parse(const std::vector<uint8_t>& wire);
 // Queries over UDP and parses the answer; fails the test if none comes.

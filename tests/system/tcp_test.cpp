@@ -15,6 +15,13 @@ Server& server() {
   return instance;
 }
 
+// The same with a 30 s idle timeout: a close it sees within seconds has another cause.
+Server& patient_server() {
+  static Server instance(
+      std::string(static_config).replace(std::string(static_config).find("500ms"), 5, "30s"));
+  return instance;
+}
+
 // `count` queries for `name`, framed for TCP back to back, with IDs 0, 1, 2, ...
 std::vector<uint8_t> pipelined(const std::string& name, ldns_rr_type type, uint16_t count) {
   std::vector<uint8_t> stream;
@@ -188,25 +195,50 @@ TEST_CASE("a client that never reads is disconnected once its answers have stall
   const pid_t pid = server().pid();
   TcpClient client(server().port(), false, 64 * 1024);
   client.send_until_stalled(stream, std::chrono::milliseconds(300));
-  CHECK(holds_connection_from(pid, client.local_port()));
+  const std::string socket = socket_of_connection_from(pid, client.local_port());
+  REQUIRE_FALSE(socket.empty());
   // 6 x 500 ms of no progress, then the next idle check closes it: awaited by watching the
   // server's descriptors, since the client must not read to see it.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (holds_connection_from(pid, client.local_port()) && std::chrono::steady_clock::now() < deadline)
+  while (holds_socket(pid, socket) && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  CHECK_FALSE(holds_connection_from(pid, client.local_port()));
+  CHECK_FALSE(holds_socket(pid, socket));
   // What the kernel held still arrives, then the end: not every answer.
   CHECK(receive_in_order(client, count) < count);
+}
+
+TEST_CASE("a client that resets while answers wait for it is let go at once") {
+  // The server holds answers and has stopped reading; the reset makes its next write fail,
+  // which closes the connection long before any timeout would.
+  const auto stream = pipelined("big.example.test.", LDNS_RR_TYPE_TXT, 5000);
+  const pid_t pid = patient_server().pid();
+  TcpClient client(patient_server().port(), false, 64 * 1024);
+  client.send_until_stalled(stream, std::chrono::milliseconds(300));
+  const std::string socket = socket_of_connection_from(pid, client.local_port());
+  REQUIRE_FALSE(socket.empty());
+  // Held: queries the server has stopped reading wait in its socket, no longer draining.
+  size_t unread = 0;
+  for (int look = 0; look < 100; ++look) {
+    const size_t now = unread_from(pid, client.local_port());
+    if (now > 0 && now == unread) break;
+    unread = now;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(unread > 0);
+  client.reset();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (holds_socket(pid, socket) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK_FALSE(holds_socket(pid, socket));
 }
 
 TEST_CASE("a client that half-closes after its queries gets every answer, then the close") {
   // RFC 7766 6.2.4: the client is done sending, not done reading. 3,000 answers of 3 KB are more
   // than the socket buffers hold, so most are still queued when the end-of-file arrives. The
   // idle timeout is long here, so the close can only come from the answers having gone out.
-  Server patient(std::string(static_config).replace(std::string(static_config).find("500ms"), 5, "30s"));
   constexpr uint16_t count = 3000;
   const auto stream = pipelined("big.example.test.", LDNS_RR_TYPE_TXT, count);
-  TcpClient client(patient.port(), false, 64 * 1024);
+  TcpClient client(patient_server().port(), false, 64 * 1024);
   REQUIRE(client.send_raw(stream));
   client.finish_sending();
   CHECK(receive_in_order(client, count) == count);
