@@ -99,7 +99,7 @@ void read_zone_file(model::Zone& zone, const std::string& config_file) {
     bool other = false;
   };
   std::map<std::string, Kinds> kinds_at;
-  std::map<std::string, int> dname_at;                   // owner -> line
+  std::map<std::string, int, std::less<>> dname_at;      // owner -> line (found by string_view)
   std::vector<std::pair<std::string, int>> owner_lines;  // every record's owner and line
   bool have_soa = false;
   while (!feof(file.get())) {
@@ -157,7 +157,7 @@ void read_zone_file(model::Zone& zone, const std::string& config_file) {
     for (const auto& [owner, record_line] : owner_lines) {
       for (std::string_view above = parent_wire_name(owner); above.size() >= zone.origin_wire.size();
            above = parent_wire_name(above)) {
-        const auto dname = dname_at.find(std::string(above));
+        const auto dname = dname_at.find(above);
         if (dname != dname_at.end())
           throw ConfigError(zone.file, record_line,
                             "record " + from_wire_name(owner) + " lies below the DNAME at " +

@@ -47,8 +47,7 @@ struct Worker::TcpConnection {
 
 Worker::Worker(unsigned index, unsigned count, const SnapshotStore& store, std::vector<int> udp_fds,
                std::vector<int> tcp_fds)
-    : index_(index),
-      count_(count),
+    : count_(count),
       store_(store),
       tcp_fds_(std::move(tcp_fds)),
       snapshot_(store),

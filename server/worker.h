@@ -56,7 +56,6 @@ class Worker {
   // (never `added`, the one just accepted).
   void make_room_for_connection(const TcpConnection& added);
 
-  unsigned index_;
   unsigned count_;
   const SnapshotStore& store_;
   std::vector<int> tcp_fds_;
