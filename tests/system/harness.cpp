@@ -406,8 +406,14 @@ std::vector<TcpEntry> tcp_table(pid_t pid) {
 }  // namespace
 
 std::string socket_of_connection_from(pid_t pid, uint16_t client_port) {
-  for (const auto& entry : tcp_table(pid))
-    if (entry.remote_port == client_port && holds_socket(pid, entry.socket)) return entry.socket;
+  // The kernel completes a connection before the server accepts it (and a busy table can be
+  // read past an entry): look until the server holds it, up to 10 s.
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  do {
+    for (const auto& entry : tcp_table(pid))
+      if (entry.remote_port == client_port && holds_socket(pid, entry.socket)) return entry.socket;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (Clock::now() < deadline);
   return "";
 }
 

@@ -127,7 +127,7 @@ Server::File zones_config(const TempDir& dir,
 // What the kernel reports of a process: resident memory, open file descriptors.
 size_t resident_kib(pid_t pid);
 // The kernel's name ("socket:[INODE]") of `pid`'s end of the IPv4 TCP connection from
-// `client_port`, or "" when it has none; and whether `pid` still holds that socket open (once
+// `client_port`, once `pid` has accepted it, or "" when it has not within 10 s; and whether `pid` still holds that socket open (once
 // reset, a connection leaves the kernel's table, but the process's descriptor stays).
 std::string socket_of_connection_from(pid_t pid, uint16_t client_port);
 bool holds_socket(pid_t pid, const std::string& socket);
