@@ -1,16 +1,17 @@
 // Reads the YAML config (server, geo, resolver, zones, profiles) into a model::Config.
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <system_error>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "conf/config.h"
 #include "conf/latency_table.h"
@@ -55,8 +56,7 @@ class Loader {
   explicit Loader(const std::string& file) : reader_(file) { config_.file = file; }
 
   std::shared_ptr<const model::Config> load(const YAML::Node& root) {
-    if (!root.IsDefined() || root.IsNull())
-      throw ConfigError(reader_.file(), 0, "the config is empty");
+    if (!root.IsDefined() || root.IsNull()) throw ConfigError(reader_.file(), 0, "the config is empty");
     const auto f = reader_.check_keys(root, {"server", "geo", "resolver", "zones", "profiles"}, "the config");
     read_server(f["server"]);
     if (const auto& n = f["geo"]) read_geo(n);
@@ -73,22 +73,29 @@ class Loader {
   void read_server(const YAML::Node& node) {
     auto& server = config_.server;
     if (node) {
-      const auto f = reader_.check_keys(
-          node,
-          {"listen", "workers", "control", "nsid", "udp_payload", "tcp_idle_timeout", "tcp_max_connections"},
-          "server");
+      const auto f = reader_.check_keys(node,
+                                        {"listen", "workers", "control", "control_token_file", "state_file",
+                                         "nsid", "udp_payload", "tcp_idle_timeout", "tcp_max_connections"},
+                                        "server");
       if (const auto& n = f["listen"]) {
         reader_.require_sequence(n, "server listen");
         for (const auto& entry : n) server.listen.push_back(reader_.socket_address(entry, "listen address"));
       }
       if (const auto& n = f["workers"]) server.workers = reader_.integer(n, "server workers", 1, 256);
-      if (const auto& n = f["control"]) server.control = reader_.socket_address(n, "control address");
+      if (const auto& n = f["control"]) {
+        server.control = reader_.socket_address(n, "control address");
+        server.control_line = n.Mark().line + 1;
+      }
+      if (const auto& n = f["control_token_file"]) {
+        server.control_token_file = reader_.path(n, "control_token_file");
+        server.control_token = read_token(n, server.control_token_file);
+      }
+      if (const auto& n = f["state_file"]) server.state_file = reader_.path(n, "state_file");
       if (const auto& n = f["nsid"]) {
         server.nsid = reader_.string(n, "server nsid");
         if (server.nsid.empty() || server.nsid.size() > 255) reader_.fail(n, "nsid must be 1..255 bytes");
       }
-      if (const auto& n = f["udp_payload"])
-        server.udp_payload = reader_.integer(n, "udp_payload", 512, 4096);
+      if (const auto& n = f["udp_payload"]) server.udp_payload = reader_.integer(n, "udp_payload", 512, 4096);
       if (const auto& n = f["tcp_idle_timeout"]) {
         server.tcp_idle_timeout = reader_.duration(n, "tcp_idle_timeout");
         if (server.tcp_idle_timeout.count() == 0) reader_.fail(n, "tcp_idle_timeout must be above zero");
@@ -96,10 +103,24 @@ class Loader {
       if (const auto& n = f["tcp_max_connections"])
         server.tcp_max_connections = reader_.integer(n, "tcp_max_connections", 1, 1000000);
     }
+    if (!server.control) server.control = geo::SocketAddress::parse("127.0.0.1:8053");
     if (server.listen.empty()) {
       server.listen.push_back(*geo::SocketAddress::parse("127.0.0.1:5300"));
       server.listen.push_back(*geo::SocketAddress::parse("[::1]:5300"));
     }
+  }
+
+  // A token that cannot be read, or is empty, would leave the control API open: an error.
+  std::string read_token(const YAML::Node& node, const std::string& file) const {
+    std::ifstream in(file);
+    if (!in) reader_.fail(node, fmt::format("control_token_file {}: {}", file, std::strerror(errno)));
+    std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto first = token.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) reader_.fail(node, fmt::format("control_token_file {} is empty", file));
+    token = token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);
+    if (token.find_first_of(" \t\r\n") != std::string::npos)
+      reader_.fail(node, fmt::format("control_token_file {}: the token must be one word", file));
+    return token;
   }
 
   void read_geo(const YAML::Node& node) {
@@ -158,9 +179,10 @@ class Loader {
   }
 
   model::Profile read_profile(const YAML::Node& node) {
-    const auto f = reader_.check_keys(node, {"name", "fqdn", "method", "ttl", "max_return", "enabled",
-                              "geo_fallback", "affinity", "monitor", "endpoints"},
-                       "a profile");
+    const auto f = reader_.check_keys(node,
+                                      {"name", "fqdn", "method", "ttl", "max_return", "enabled",
+                                       "geo_fallback", "affinity", "monitor", "endpoints"},
+                                      "a profile");
     model::Profile profile;
     profile.line = YamlReader::line_of(node);
     for (const char* key : {"name", "fqdn", "method", "endpoints"})
@@ -179,15 +201,21 @@ class Loader {
     if (const auto& n = f["enabled"]) profile.enabled = reader_.boolean(n, "enabled");
     if (const auto& n = f["geo_fallback"]) {
       const auto text = reader_.string(n, "geo_fallback");
-      if (text == "hierarchy") profile.geo_fallback = model::GeoFallback::hierarchy;
-      else if (text == "none") profile.geo_fallback = model::GeoFallback::none;
-      else reader_.fail(n, "geo_fallback must be none or hierarchy");
+      if (text == "hierarchy")
+        profile.geo_fallback = model::GeoFallback::hierarchy;
+      else if (text == "none")
+        profile.geo_fallback = model::GeoFallback::none;
+      else
+        reader_.fail(n, "geo_fallback must be none or hierarchy");
     }
     if (const auto& n = f["affinity"]) {
       const auto text = reader_.string(n, "affinity");
-      if (text == "client_subnet") profile.affinity = model::Affinity::client_subnet;
-      else if (text == "none") profile.affinity = model::Affinity::none;
-      else reader_.fail(n, "affinity must be none or client_subnet");
+      if (text == "client_subnet")
+        profile.affinity = model::Affinity::client_subnet;
+      else if (text == "none")
+        profile.affinity = model::Affinity::none;
+      else
+        reader_.fail(n, "affinity must be none or client_subnet");
     }
     MonitorSettings monitor;
     if (const auto& n = f["monitor"]) monitor = read_monitor(reader_, n);
@@ -214,15 +242,17 @@ class Loader {
                         model::Method::geographic, model::Method::multivalue, model::Method::subnet})
       if (text == model::to_string(method)) return method;
     reader_.fail(node, fmt::format("method \"{}\" is not one of priority, weighted, performance, "
-                                   "geographic, multivalue, subnet", text));
+                                   "geographic, multivalue, subnet",
+                                   text));
   }
 
   model::Endpoint read_endpoint(const YAML::Node& node, const MonitorSettings& profile_monitor) {
-    const auto f = reader_.check_keys(node, {"name", "target", "profile", "flatten", "location", "priority",
-                              "weight", "geo", "subnets", "enabled", "always_serve", "monitor",
-                              "min_child_endpoints", "min_child_endpoints_ipv4",
-                              "min_child_endpoints_ipv6"},
-                       "an endpoint");
+    const auto f =
+        reader_.check_keys(node,
+                           {"name", "target", "profile", "flatten", "location", "priority", "weight", "geo",
+                            "subnets", "enabled", "always_serve", "monitor", "min_child_endpoints",
+                            "min_child_endpoints_ipv4", "min_child_endpoints_ipv6"},
+                           "an endpoint");
     model::Endpoint endpoint;
     endpoint.line = YamlReader::line_of(node);
     if (!f["name"]) reader_.fail(node, "an endpoint needs a name");

@@ -56,15 +56,16 @@ struct Monitor {
   std::string path = "/";
   std::vector<std::pair<std::string, std::string>> headers;
   Duration interval = std::chrono::seconds(30);
-  Duration timeout = std::chrono::seconds(10);  // always below interval
-  unsigned tolerated_failures = 3;              // 0..9
-  unsigned healthy_threshold = 1;               // successes needed to come back
+  Duration timeout = std::chrono::seconds(10);                             // always below interval
+  unsigned tolerated_failures = 3;                                         // 0..9
+  unsigned healthy_threshold = 1;                                          // successes needed to come back
   std::vector<StatusRange> expected_status = std::vector<StatusRange>(1);  // ["200"]
   bool tls_verify = false;
 };
 
 struct Location {
-  std::optional<geo::Vector3> position;  // unit vector, worked out once at load; first: it is what queries read
+  std::optional<geo::Vector3>
+      position;  // unit vector, worked out once at load; first: it is what queries read
   double lat = 0;
   double lon = 0;
   std::string name;  // "azure:eastus" when given as a region, empty for {lat, lon}
@@ -85,20 +86,20 @@ struct alignas(64) Endpoint {
   TargetKind kind = TargetKind::address;
   bool enabled = true;
   bool always_serve = false;
-  bool flatten = false;     // fqdn: answer with resolved addresses instead of a CNAME
-  unsigned priority = 0;    // 1..1000; 0 means "not set" until validation assigns order
-  unsigned weight = 1;      // 1..1000
-  geo::Address address;     // kind == address
-  Monitor monitor;          // its protocol, read on every query, is its first field
+  bool flatten = false;   // fqdn: answer with resolved addresses instead of a CNAME
+  unsigned priority = 0;  // 1..1000; 0 means "not set" until validation assigns order
+  unsigned weight = 1;    // 1..1000
+  geo::Address address;   // kind == address
+  Monitor monitor;        // its protocol, read on every query, is its first field
   std::optional<Location> location;
-  size_t child_index = 0;   // kind == nested: index into Config::profiles
+  size_t child_index = 0;  // kind == nested: index into Config::profiles
   unsigned min_child_endpoints = 1;
   std::optional<unsigned> min_child_endpoints_ipv4;
   std::optional<unsigned> min_child_endpoints_ipv6;
-  WireName fqdn_wire;       // kind == fqdn
+  WireName fqdn_wire;  // kind == fqdn
   std::string name;
-  std::string fqdn;         // kind == fqdn, presentation form without the final dot
-  std::string child;        // kind == nested: the child profile's name
+  std::string fqdn;   // kind == fqdn, presentation form without the final dot
+  std::string child;  // kind == nested: the child profile's name
   std::vector<std::string> geo_codes;
   std::vector<geo::Cidr> subnets;
   int line = 0;  // where it was defined in the config file, for messages
@@ -141,7 +142,7 @@ struct Profile {
   std::vector<EndpointDigest> digests;
   std::vector<geo::Vector3> positions;
   std::string name;
-  std::string fqdn;   // presentation form without the final dot
+  std::string fqdn;  // presentation form without the final dot
   WireName fqdn_wire;
   Monitor monitor;
   int line = 0;
@@ -164,7 +165,7 @@ struct Record {
 struct Zone {
   std::string origin;  // presentation form without the final dot ("" for the root)
   WireName origin_wire;
-  std::string file;    // as resolved against the config file's folder
+  std::string file;  // as resolved against the config file's folder
   std::vector<Record> records;
   int line = 0;
 };
@@ -172,8 +173,13 @@ struct Zone {
 struct ServerSettings {
   std::vector<geo::SocketAddress> listen;
   unsigned workers = 0;  // 0: one per core
+  // The control API and /metrics (server/control_server.h): 127.0.0.1:8053 unless set.
   std::optional<geo::SocketAddress> control;
-  std::string nsid;      // empty: NSID not answered
+  std::string control_token_file;  // resolved path, empty when none
+  std::string control_token;       // its content, surrounding whitespace trimmed
+  int control_line = 0;            // where `control` is set, for messages
+  std::string state_file;          // admin overrides persist here; empty: kept in memory only
+  std::string nsid;                // empty: NSID not answered
   uint16_t udp_payload = 1232;
   Duration tcp_idle_timeout = std::chrono::seconds(10);
   // Open TCP connections, over all workers (each worker takes its share): at the limit, a new
@@ -187,9 +193,9 @@ using LatencyRow = std::vector<std::pair<std::string, double>>;
 using LatencyTable = geo::CidrTable<LatencyRow>;
 
 struct GeoSettings {
-  std::vector<std::string> databases;  // resolved paths
-  std::vector<int> database_lines;     // where each is named in the config file
-  std::string latency_table;           // resolved path, empty when none
+  std::vector<std::string> databases;           // resolved paths
+  std::vector<int> database_lines;              // where each is named in the config file
+  std::string latency_table;                    // resolved path, empty when none
   std::shared_ptr<const LatencyTable> latency;  // read from latency_table
 };
 

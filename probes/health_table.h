@@ -1,35 +1,98 @@
-// The health table: one atomic model::Status per endpoint, written by the probe thread and
-// read by DNS workers without locks.
+// The health table: one atomic model::Status per endpoint, written by the probe thread and the
+// control API, read by DNS workers without locks.
+//
+// Each slot holds the status routing sees: the probes' verdict with the admin override applied
+// (gdnsd's forced states). The probe thread writes verdicts with set() and never sees the
+// override, so it cannot overwrite one; the control API writes overrides with set_override().
+// Writers take a mutex (they are two threads, and each write is a read of both inputs then a
+// store); readers never do.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 
 #include "conf/model.h"
 
 namespace meridian::probes {
 
+// An operator's override of the probes for one endpoint.
+enum class Override : uint8_t {
+  none,      // the probes decide
+  drain,     // never answered: Disabled, reason "drained"
+  force_up,  // Online whatever the probes say
+};
+const char* to_string(Override value);  // "none", "drain", "force-up"
+
+// What an override makes of a verdict. Force-up lifts only what probes decide (CheckingEndpoint,
+// Online, Degraded): a status the config fixes (Disabled, Inactive, Stopped, NotMonitored) stays.
+inline model::Status apply_override(model::Status verdict, Override value) {
+  using model::Status;
+  switch (value) {
+    case Override::drain: return Status::Disabled;
+    case Override::force_up:
+      return verdict == Status::CheckingEndpoint || verdict == Status::Online || verdict == Status::Degraded
+                 ? Status::Online
+                 : verdict;
+    case Override::none: break;
+  }
+  return verdict;
+}
+
 class HealthTable {
  public:
   explicit HealthTable(size_t endpoint_count)
-      : size_(endpoint_count), slots_(std::make_unique<std::atomic<uint8_t>[]>(endpoint_count)) {
-    for (size_t i = 0; i < size_; ++i) slots_[i].store(uint8_t(model::Status::CheckingEndpoint));
+      : size_(endpoint_count),
+        slots_(std::make_unique<std::atomic<uint8_t>[]>(endpoint_count)),
+        verdicts_(std::make_unique<model::Status[]>(endpoint_count)),
+        overrides_(std::make_unique<Override[]>(endpoint_count)) {
+    for (size_t i = 0; i < size_; ++i) {
+      slots_[i].store(uint8_t(model::Status::CheckingEndpoint));
+      verdicts_[i] = model::Status::CheckingEndpoint;
+      overrides_[i] = Override::none;
+    }
   }
 
+  // The probes' verdict (or the status the config fixes).
   void set(model::EndpointId id, model::Status status) {
-    slots_[id].store(static_cast<uint8_t>(status), std::memory_order_release);
+    std::lock_guard lock(writers_);
+    verdicts_[id] = status;
+    publish(id);
   }
+  void set_override(model::EndpointId id, Override value) {
+    std::lock_guard lock(writers_);
+    overrides_[id] = value;
+    publish(id);
+  }
+
+  // What routing sees: the verdict with the override applied.
   model::Status get(model::EndpointId id) const {
     return static_cast<model::Status>(slots_[id].load(std::memory_order_acquire));
+  }
+  model::Status verdict(model::EndpointId id) const {
+    std::lock_guard lock(writers_);
+    return verdicts_[id];
+  }
+  Override override_of(model::EndpointId id) const {
+    std::lock_guard lock(writers_);
+    return overrides_[id];
   }
   std::span<const std::atomic<uint8_t>> view() const { return {slots_.get(), size_}; }
   size_t size() const { return size_; }
 
  private:
+  void publish(model::EndpointId id) {
+    slots_[id].store(static_cast<uint8_t>(apply_override(verdicts_[id], overrides_[id])),
+                     std::memory_order_release);
+  }
+
   size_t size_;
   std::unique_ptr<std::atomic<uint8_t>[]> slots_;
+  mutable std::mutex writers_;
+  std::unique_ptr<model::Status[]> verdicts_;  // under writers_
+  std::unique_ptr<Override[]> overrides_;      // under writers_
 };
 
 }  // namespace meridian::probes

@@ -25,11 +25,23 @@ struct ProbeLoop::Slot {
   std::optional<geo::Address> address;  // where probes go: empty while an FQDN awaits its first answer
   std::string fqdn;                     // FQDN targets: the name HTTP(S) probes ask for
   std::string resolve_failure;          // why the last lookup failed, while there is no answer
+  std::chrono::steady_clock::time_point probe_started{};
+  ProbeStats stats;
 };
 
+void ProbeStats::record(bool ok, std::optional<double> took_seconds) {
+  ++(ok ? successes : failures);
+  if (!took_seconds) return;
+  for (size_t i = 0; i < bounds.size(); ++i)
+    if (*took_seconds <= bounds[i]) ++at_most[i];
+  ++timed;
+  seconds += *took_seconds;
+}
+
 EndpointReport make_report(const EndpointPlan& plan, const Verdict* verdict, Timestamp started,
-                           std::span<const geo::Address> resolved) {
+                           std::span<const geo::Address> resolved, const ProbeStats* stats) {
   EndpointReport report;
+  if (stats) report.stats = *stats;
   report.profile = plan.profile;
   report.endpoint = plan.endpoint;
   report.probed = plan.probed;
@@ -122,9 +134,9 @@ void ProbeLoop::make_resolver() {
   }
   if (targets.empty()) return;  // no c-ares channel, no /etc/resolv.conf read
   try {
-    resolver_ = std::make_unique<resolver::Resolver>(loop_.get(), resolver::options_from(*config_), std::move(targets),
-                                                     resolved_table_,
-                                                     [this](const resolver::Update& update) { on_resolved(update); });
+    resolver_ = std::make_unique<resolver::Resolver>(
+        loop_.get(), resolver::options_from(*config_), std::move(targets), resolved_table_,
+        [this](const resolver::Update& update) { on_resolved(update); });
   } catch (const std::exception& error) {
     spdlog::error("resolver: cannot start: {}", error.what());
     for (auto& slot : slots_)
@@ -174,17 +186,23 @@ void ProbeLoop::start_probe(Slot& slot) {
   if (slot.in_flight) return;
   if (!slot.address) {
     // An FQDN never resolved: a failed lookup counts as a failed probe, one under way does not.
-    if (!slot.resolve_failure.empty()) on_result(slot, Result{false, "resolve failed: " + slot.resolve_failure});
+    if (!slot.resolve_failure.empty())
+      on_result(slot, Result{false, "resolve failed: " + slot.resolve_failure});
     return;
   }
   slot.in_flight = true;
+  slot.probe_started = std::chrono::steady_clock::now();
   const model::Monitor& monitor = slot.endpoint->monitor;
   Slot* target = &slot;
   auto done = [this, target](Result result) { on_result(*target, std::move(result)); };
   switch (monitor.protocol) {
     case model::MonitorProtocol::http:
-    case model::MonitorProtocol::https: http_->check(*slot.address, monitor, std::move(done), slot.fqdn); break;
-    case model::MonitorProtocol::tcp: tcp_->check(*slot.address, monitor.port, monitor.timeout, std::move(done)); break;
+    case model::MonitorProtocol::https:
+      http_->check(*slot.address, monitor, std::move(done), slot.fqdn);
+      break;
+    case model::MonitorProtocol::tcp:
+      tcp_->check(*slot.address, monitor.port, monitor.timeout, std::move(done));
+      break;
     case model::MonitorProtocol::none:
       slot.in_flight = false;  // not planned for probing; nothing to do
       break;
@@ -192,6 +210,10 @@ void ProbeLoop::start_probe(Slot& slot) {
 }
 
 void ProbeLoop::on_result(Slot& slot, Result result) {
+  std::optional<double> took;
+  if (slot.in_flight)
+    took = std::chrono::duration<double>(std::chrono::steady_clock::now() - slot.probe_started).count();
+  slot.stats.record(result.ok, took);
   slot.in_flight = false;
   auto transition = slot.verdict.record(result, std::chrono::system_clock::now());
   model::EndpointId id = slot.plan->id;
@@ -223,7 +245,8 @@ void ProbeLoop::on_resolved(const resolver::Update& update) {
 
 EndpointReport ProbeLoop::report_of(model::EndpointId id) const {
   const Slot* slot = slot_of_[id];
-  return make_report(plans_[id], slot ? &slot->verdict : nullptr, started_, resolved_[id]);
+  return make_report(plans_[id], slot ? &slot->verdict : nullptr, started_, resolved_[id],
+                     slot ? &slot->stats : nullptr);
 }
 
 void ProbeLoop::log_transition(const Slot& slot, const Transition& transition) const {

@@ -78,6 +78,6 @@ class ProbeLoop {
 // The report for an endpoint, from its plan, its verdict once it has results, and (FQDN
 // targets) its resolved addresses.
 EndpointReport make_report(const EndpointPlan& plan, const Verdict* verdict, Timestamp started,
-                           std::span<const geo::Address> resolved = {});
+                           std::span<const geo::Address> resolved = {}, const ProbeStats* stats = nullptr);
 
 }  // namespace meridian::probes

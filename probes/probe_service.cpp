@@ -73,6 +73,7 @@ class ProbeService::Impl {
     if (id >= plans_.size()) throw std::out_of_range("probes: no endpoint " + std::to_string(id));
     return board_.get(id);
   }
+  std::vector<EndpointReport> reports() const { return board_.all(); }
   uint64_t generation() const { return board_.generation(); }
   std::shared_ptr<const resolver::ResolvedTable> resolved() const { return resolved_; }
   size_t kept_status() const { return kept_; }
@@ -112,6 +113,9 @@ void ProbeService::stop() {
 }
 EndpointReport ProbeService::report(model::EndpointId id) const {
   return impl_->report(id);
+}
+std::vector<EndpointReport> ProbeService::reports() const {
+  return impl_->reports();
 }
 uint64_t ProbeService::generation() const {
   return impl_->generation();

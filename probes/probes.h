@@ -20,6 +20,7 @@
 //   that does not answer would.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -48,21 +49,36 @@ struct Transition {
   Timestamp at{};
 };
 
+// Probe counts for /metrics, since this service started probing the endpoint.
+struct ProbeStats {
+  // Upper bounds of the duration histogram's buckets, seconds (Prometheus' default buckets).
+  static constexpr std::array<double, 11> bounds{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  uint64_t successes = 0;
+  uint64_t failures = 0;  // a lookup that failed for an FQDN never resolved counts here too
+  // Probes that ran (not failed lookups): how many took at most bounds[i], and in all.
+  std::array<uint64_t, bounds.size()> at_most{};
+  uint64_t timed = 0;
+  double seconds = 0;  // their sum
+
+  void record(bool ok, std::optional<double> took_seconds);
+};
+
 // What the control API shows for one endpoint: a copy, consistent in itself.
 struct EndpointReport {
   std::string profile;
   std::string endpoint;
   model::Status status = model::Status::CheckingEndpoint;
-  bool probed = false;          // false: status fixed by config
-  std::string reason;           // the last result's reason, or why it is not probed (yet)
+  bool probed = false;                 // false: status fixed by config
+  std::string reason;                  // the last result's reason, or why it is not probed (yet)
   std::vector<geo::Address> resolved;  // FQDN targets: the last good answer; empty until then
-  std::optional<bool> last_ok;  // empty before the first result
-  Timestamp last_result{};      // epoch before the first result
-  Timestamp last_change{};      // the last status change; the start time until then
+  std::optional<bool> last_ok;         // empty before the first result
+  Timestamp last_result{};             // epoch before the first result
+  Timestamp last_change{};             // the last status change; the start time until then
   unsigned consecutive_failures = 0;
   unsigned consecutive_successes = 0;
   uint64_t results = 0;  // results recorded since start
   std::optional<Transition> last_transition;
+  ProbeStats stats;
 };
 
 // Writes every endpoint's status before any probe has run (Disabled, Inactive, Stopped,
@@ -97,6 +113,8 @@ class ProbeService {
 
   // Throws std::out_of_range for an id outside the config.
   EndpointReport report(model::EndpointId id) const;
+  // Every endpoint's report, by EndpointId, copied at one moment.
+  std::vector<EndpointReport> reports() const;
   // Bumps on every status change, after the health table and report show it, so a caller can
   // wait for exactly the change it caused.
   uint64_t generation() const;

@@ -6,8 +6,7 @@ namespace meridian::routing {
 using model::Status;
 
 bool is_serving(Status status) {
-  return status == Status::Online || status == Status::CheckingEndpoint ||
-         status == Status::NotMonitored;
+  return status == Status::Online || status == Status::CheckingEndpoint || status == Status::NotMonitored;
 }
 
 bool may_fail_open_to(Status status) {
@@ -86,6 +85,19 @@ Status endpoint_status(const Context& context, const model::Profile& profile, si
   return status_of(context, digest_at(profile, index), profile.endpoints[index], depth);
 }
 
+Status current_status(const Context& context, const model::Profile& profile, size_t index) {
+  if (!has_digests(profile) || index >= profile.endpoints.size()) return Status::Stopped;
+  return endpoint_status(context, profile, index, 0);
+}
+
+bool serves(Status status) {
+  return is_serving(status);
+}
+
+size_t serving_endpoints(const Context& context, const model::Profile& profile) {
+  return tally_profile(context, profile, 0).serving;
+}
+
 ChildTally tally_profile(const Context& context, const model::Profile& profile, unsigned depth) {
   ChildTally tally;
   if (!has_digests(profile)) return tally;  // route_profile would answer it NODATA: nothing serves
@@ -141,8 +153,9 @@ Pool::Pool(Query& query, const model::Profile& profile, unsigned depth, Options 
   if (serving > 0 || !options.fail_open) return;
   if (fail_open_candidates > 0) {
     failing_open_ = true;
-    query.trace.note("no endpoint available: failing open (every enabled endpoint that is not "
-                     "Stopped counts as available)");
+    query.trace.note(
+        "no endpoint available: failing open (every enabled endpoint that is not "
+        "Stopped counts as available)");
   } else {
     query.trace.note("no enabled endpoint{}{}", options.by_qtype ? " can answer " : "",
                      options.by_qtype && query.trace ? qtype_name(query.qtype) : std::string());

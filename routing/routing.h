@@ -7,6 +7,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -33,7 +34,7 @@ class Random {
 };
 
 struct Client {
-  geo::Address address;  // the ECS address when the query had one, else the source address
+  geo::Address address;        // the ECS address when the query had one, else the source address
   unsigned source_prefix = 0;  // ECS source prefix, or the full length for a source address
   // Where the client is. Routing fills it from Context::geo the first time a method needs it,
   // unless the caller already set `located` (tests do, to pin a client's location).
@@ -69,10 +70,27 @@ struct Answer {
   unsigned scope_prefix = 0;  // ECS scope: 0 when the answer does not depend on the client
 };
 
+// The EndpointId of answer endpoint `i`: for addresses from the digest the address was read from
+// (in cache), so counting an answer reads no line of the Endpoint.
+inline model::EndpointId answered_id(const Answer& answer, size_t i) {
+  if (answer.kind != Answer::Kind::addresses) return answer.endpoints[i]->id;
+  const auto* digest = reinterpret_cast<const model::EndpointDigest*>(
+      reinterpret_cast<const char*>(answer.addresses[i]) - offsetof(model::EndpointDigest, address));
+  return digest->id;
+}
+
 // qtype is the DNS query type (1 = A, 28 = AAAA, others get a CNAME for FQDN targets and
 // NODATA otherwise). trace may be null (the query path passes null).
-Answer answer(const Context& context, const model::Profile& profile, Client& client,
-              uint16_t qtype, Random& random, Trace* trace = nullptr);
+Answer answer(const Context& context, const model::Profile& profile, Client& client, uint16_t qtype,
+              Random& random, Trace* trace = nullptr);
+
+// For the control API, not the query path: the status routing gives endpoint `index` of
+// `profile` now (a nested endpoint's comes from its child; an override is already in the health
+// view), whether a status serves (Online, CheckingEndpoint, NotMonitored), and how many of the
+// profile's endpoints serve.
+model::Status current_status(const Context& context, const model::Profile& profile, size_t index);
+bool serves(model::Status status);
+size_t serving_endpoints(const Context& context, const model::Profile& profile);
 
 // Starts fetching what answer() will read of `profile` (its endpoints, or for geographic its
 // code index) without waiting for it. answer() does this itself; a caller that knows the profile

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "conf/config.h"
+#include "routing/routing.h"
 
 namespace meridian::server {
 
@@ -25,18 +26,27 @@ bool same_address(const std::optional<geo::SocketAddress>& a, const std::optiona
   return !a || (a->address == b->address && a->port == b->port);
 }
 
+void add_stats(probes::ProbeStats& into, const probes::ProbeStats& from) {
+  into.successes += from.successes;
+  into.failures += from.failures;
+  for (size_t i = 0; i < into.at_most.size(); ++i) into.at_most[i] += from.at_most[i];
+  into.timed += from.timed;
+  into.seconds += from.seconds;
+}
+
 }  // namespace
 
-Generation build_generation(std::shared_ptr<const model::Config> config,
-                            const probes::ProbeService* previous) {
+Generation build_generation(std::shared_ptr<const model::Config> config, const probes::ProbeService* previous,
+                            CounterSlots slots) {
   auto health = std::make_shared<probes::HealthTable>(config->endpoint_count);
   probes::publish_initial_statuses(*config, *health);
   auto resolved = std::make_shared<resolver::ResolvedTable>(config->endpoint_count);
   Generation generation;
-  generation.snapshot = std::make_shared<const Snapshot>(config, health, resolved);  // the slow part
+  generation.snapshot = std::make_shared<const Snapshot>(config, health, resolved, slots);  // the slow part
+  generation.health = health;
   // After the snapshot, so that the health carried over is as recent as it can be.
-  generation.probes = previous ? std::make_unique<probes::ProbeService>(config, health, resolved, *previous)
-                               : std::make_unique<probes::ProbeService>(config, health, resolved);
+  generation.probes = previous ? std::make_shared<probes::ProbeService>(config, health, resolved, *previous)
+                               : std::make_shared<probes::ProbeService>(config, health, resolved);
   return generation;
 }
 
@@ -46,15 +56,32 @@ std::vector<std::string> restart_needed(const model::ServerSettings& started,
   if (!same_addresses(started.listen, now.listen)) changed.push_back("server.listen");
   if (started.workers != now.workers) changed.push_back("server.workers");
   if (!same_address(started.control, now.control)) changed.push_back("server.control");
+  if (started.control_token_file != now.control_token_file || started.control_token != now.control_token)
+    changed.push_back("server.control_token_file");
+  if (started.state_file != now.state_file) changed.push_back("server.state_file");
   return changed;
 }
 
+std::optional<OverrideAction> parse_override_action(std::string_view text) {
+  if (text == "drain") return OverrideAction::drain;
+  if (text == "enable") return OverrideAction::enable;
+  if (text == "force-up") return OverrideAction::force_up;
+  if (text == "auto") return OverrideAction::automatic;
+  return std::nullopt;
+}
+
 Reloader::Reloader(std::string config_file, SnapshotStore& store,
-                   std::shared_ptr<const model::Config> running, std::unique_ptr<probes::ProbeService> probes)
+                   std::shared_ptr<const model::Config> running, Generation generation, Overrides overrides,
+                   std::string state_file, CounterSlots slots)
     : config_file_(std::move(config_file)),
       store_(store),
       started_(running->server),
-      probes_(std::move(probes)) {}
+      state_file_(std::move(state_file)),
+      slots_(slots),
+      probes_(std::move(generation.probes)),
+      health_(std::move(generation.health)),
+      overrides_(std::move(overrides)),
+      loaded_at_(Clock::now()) {}
 
 Reloader::~Reloader() {
   stop();
@@ -62,9 +89,141 @@ Reloader::~Reloader() {
 
 void Reloader::stop() {
   std::lock_guard lock(mutex_);
-  if (probes_) probes_->stop();
-  probes_.reset();
-  retired_.clear();  // the workers hold what they still need
+  std::shared_ptr<probes::ProbeService> probes;
+  {
+    std::lock_guard view(view_);
+    probes = std::exchange(probes_, nullptr);
+  }
+  if (probes) probes->stop();
+}
+
+Running Reloader::running() const {
+  std::lock_guard lock(view_);
+  Running view;
+  view.snapshot = store_.current();
+  view.health = health_;
+  view.probes = probes_;
+  view.overrides = overrides_;
+  view.state_file = state_file_;
+  view.retired = retired_;
+  view.freed_counts = freed_counts_;
+  view.replaced_probe_stats = replaced_probe_stats_;
+  view.generation = generation_;
+  view.loaded_at = loaded_at_;
+  view.last_reload = last_reload_;
+  view.reloads_ok = reloads_ok_;
+  view.reloads_failed = reloads_failed_;
+  view.override_changes = override_changes_;
+  return view;
+}
+
+void Reloader::note_failure(ReloadResult result) {
+  spdlog::error("server: reload failed: {}; keeping the running config", result.error);
+  std::lock_guard view(view_);
+  result.generation = generation_;
+  result.at = Clock::now();
+  last_reload_ = std::move(result);
+  ++reloads_failed_;
+}
+
+OverrideResult Reloader::change_override(const std::string& profile_name, const std::string& endpoint_name,
+                                         OverrideAction action, bool force) {
+  std::lock_guard lock(mutex_);
+  OverrideResult result;
+  const auto snapshot = store_.current();
+  if (!probes_ || !snapshot) {
+    result.outcome = OverrideResult::Outcome::failed;
+    result.error = "the server is stopping";
+    return result;
+  }
+  const model::Config& config = snapshot->config();
+  const model::Profile* profile = nullptr;
+  for (const auto& candidate : config.profiles)
+    if (candidate.name == profile_name) profile = &candidate;
+  if (!profile) {
+    result.outcome = OverrideResult::Outcome::no_profile;
+    result.error = fmt::format("no profile {}", profile_name);
+    return result;
+  }
+  size_t index = profile->endpoints.size();
+  for (size_t i = 0; i < profile->endpoints.size(); ++i)
+    if (profile->endpoints[i].name == endpoint_name) index = i;
+  if (index == profile->endpoints.size()) {
+    result.outcome = OverrideResult::Outcome::no_endpoint;
+    result.error = fmt::format("profile {} has no endpoint {}", profile_name, endpoint_name);
+    return result;
+  }
+  const model::Endpoint& endpoint = profile->endpoints[index];
+  const routing::Context context{config, snapshot->health(), snapshot->geo(), config.geo.latency.get()};
+  const probes::Override before = health_->override_of(endpoint.id);
+  probes::Override after = before;
+  switch (action) {
+    case OverrideAction::drain: after = probes::Override::drain; break;
+    case OverrideAction::enable:
+      if (before == probes::Override::drain) after = probes::Override::none;
+      break;
+    case OverrideAction::force_up: after = probes::Override::force_up; break;
+    case OverrideAction::automatic: after = probes::Override::none; break;
+  }
+  auto refuse = [&](std::string reason) {
+    result.outcome = OverrideResult::Outcome::refused;
+    result.error = std::move(reason);
+    result.value = before;
+    result.status = routing::current_status(context, *profile, index);
+    return result;
+  };
+  if (after == probes::Override::force_up && endpoint.kind == model::TargetKind::nested)
+    return refuse(
+        fmt::format("{}/{} is nested: its status follows child profile {}; override the child's "
+                    "endpoints instead",
+                    profile_name, endpoint_name, endpoint.child));
+  if (after == probes::Override::force_up && !endpoint.enabled)
+    return refuse(
+        fmt::format("{}/{} is disabled in the config (enabled: false)", profile_name, endpoint_name));
+  if (after == probes::Override::drain && before != probes::Override::drain && !force) {
+    // Route 53 ARC's safety rule: the last serving endpoint is not drained by accident. Count
+    // what would serve with this one drained, on a copy of the health view.
+    const auto view = snapshot->health();
+    std::vector<std::atomic<uint8_t>> trial(view.size());
+    for (size_t i = 0; i < view.size(); ++i) trial[i].store(view[i].load(std::memory_order_acquire));
+    trial[endpoint.id].store(static_cast<uint8_t>(model::Status::Disabled));
+    const routing::Context what_if{config, {trial.data(), trial.size()}, snapshot->geo(), context.latency};
+    if (routing::serving_endpoints(what_if, *profile) == 0)
+      return refuse(
+          fmt::format("draining {}/{} would leave profile {} with no available endpoint; add "
+                      "?force=true to drain it anyway",
+                      profile_name, endpoint_name, profile_name));
+  }
+
+  result.value = after;
+  if (after != before) {
+    Overrides next = overrides_;
+    next.set({profile_name, endpoint_name}, {after, Clock::now()});
+    if (!state_file_.empty()) {
+      try {
+        next.save(state_file_);
+      } catch (const StateFileError& error) {
+        spdlog::error("server: override not saved: {}", error.what());
+        result.outcome = OverrideResult::Outcome::failed;
+        result.error =
+            fmt::format("override not applied: the state file cannot be written: {}", error.what());
+        result.value = before;
+        result.status = routing::current_status(context, *profile, index);
+        return result;
+      }
+    }
+    health_->set_override(endpoint.id, after);
+    {
+      std::lock_guard view(view_);
+      overrides_ = std::move(next);
+      ++override_changes_;
+    }
+    result.changed = true;
+    spdlog::info("server: override {}/{} {} -> {}{}", profile_name, endpoint_name, probes::to_string(before),
+                 probes::to_string(after), force && action == OverrideAction::drain ? " forced=yes" : "");
+  }
+  result.status = routing::current_status(context, *profile, index);
+  return result;
 }
 
 size_t Reloader::collect() {
@@ -72,10 +231,20 @@ size_t Reloader::collect() {
   if (!lock.owns_lock()) return 1;  // a reload runs: ask again later
   // The store no longer hands these out, so a count of 1 (ours) stays 1: freeing it here
   // cannot race with a worker taking it.
-  const size_t before = retired_.size();
-  std::erase_if(retired_,
-                [](const std::shared_ptr<const Snapshot>& snapshot) { return snapshot.use_count() == 1; });
-  if (retired_.size() < before) malloc_trim(0);
+  std::vector<std::shared_ptr<const Snapshot>> freed;
+  {
+    std::lock_guard view(view_);
+    std::erase_if(retired_, [&](std::shared_ptr<const Snapshot>& snapshot) {
+      if (snapshot.use_count() != 1) return false;
+      freed_counts_.add(*snapshot);  // final: no thread answers from it any more
+      freed.push_back(std::move(snapshot));
+      return true;
+    });
+  }
+  if (freed.empty()) return retired_.size();
+  freed.clear();  // outside view_: freeing a generation takes time (32 ms at 10,000 profiles)
+  malloc_trim(0);
+  std::lock_guard view(view_);
   return retired_.size();
 }
 
@@ -89,9 +258,13 @@ ReloadResult Reloader::reload() {
   }
   std::shared_ptr<const model::Config> config;
   Generation next;
+  Overrides next_overrides = overrides_;
+  std::vector<Overrides::Key> dropped;
   try {
     config = conf::load(config_file_);
-    next = build_generation(config, probes_.get());
+    next = build_generation(config, probes_.get(), slots_);
+    // Before the probes start: their first write must find the overrides in place.
+    dropped = next_overrides.apply(*config, *next.health);
     next.probes->start();
   } catch (const conf::ConfigError& error) {
     result.error = error.what();
@@ -101,18 +274,42 @@ ReloadResult Reloader::reload() {
     result.error = config_file_ + ": unexpected error";  // the thread pool must not see it
   }
   if (!result.error.empty()) {
-    spdlog::error("server: reload failed: {}; keeping the running config", result.error);
+    result.took =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - begin);
+    note_failure(result);
     return result;  // `next`, if built, dies here; nothing of it was published
   }
 
   result.restart_needed = restart_needed(started_, config->server);
   for (const auto& setting : result.restart_needed)
     spdlog::warn("server: reload: {} changed; restart to apply", setting);
-  retired_.push_back(store_.current());
-  store_.publish(next.snapshot);
+  for (const auto& [profile, endpoint] : dropped)
+    spdlog::warn("server: reload: override of {}/{} dropped: the endpoint is no longer in the config",
+                 profile, endpoint);
+  if (!dropped.empty() && !state_file_.empty()) {
+    try {
+      next_overrides.save(state_file_);
+    } catch (const StateFileError& error) {
+      spdlog::error("server: reload: state file not rewritten: {}", error.what());  // the next change retries
+    }
+  }
+  std::shared_ptr<probes::ProbeService> previous;
+  {
+    std::lock_guard view(view_);
+    retired_.push_back(store_.current());
+    // The old service's probe counts, kept so that probe counters run on across the reload (the
+    // few results it records before it stops are not counted).
+    for (const auto& report : probes_->reports())
+      add_stats(replaced_probe_stats_[{report.profile, report.endpoint}], report.stats);
+    store_.publish(next.snapshot);
+    previous = std::exchange(probes_, std::move(next.probes));
+    health_ = std::move(next.health);
+    overrides_ = std::move(next_overrides);
+    ++generation_;
+    loaded_at_ = Clock::now();
+  }
   // Workers may still answer a batch from the old snapshot; its health table simply stops
   // moving, for no longer than that batch.
-  auto previous = std::exchange(probes_, std::move(next.probes));
   previous->stop();
   previous.reset();
 
@@ -123,6 +320,13 @@ ReloadResult Reloader::reload() {
   result.kept_status = probes_->kept_status();
   result.took =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - begin);
+  {
+    std::lock_guard view(view_);
+    result.generation = generation_;
+    result.at = loaded_at_;
+    last_reload_ = result;
+    ++reloads_ok_;
+  }
   spdlog::info("server: reloaded zones={} profiles={} endpoints={} kept_status={} ms={}", result.zones,
                result.profiles, result.endpoints, result.kept_status, result.took.count());
   // As at start: parsing left freed YAML nodes in malloc's arenas. The old snapshot is freed

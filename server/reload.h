@@ -13,13 +13,18 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "conf/model.h"
 #include "probes/probes.h"
+#include "server/answer_totals.h"
+#include "server/overrides.h"
 #include "server/snapshot.h"
 
 namespace meridian::server {
@@ -28,13 +33,15 @@ namespace meridian::server {
 // that keeps its health and resolved tables up to date.
 struct Generation {
   std::shared_ptr<const Snapshot> snapshot;
-  std::unique_ptr<probes::ProbeService> probes;
+  std::shared_ptr<probes::HealthTable> health;  // the snapshot's, writable: overrides go here
+  std::shared_ptr<probes::ProbeService> probes;
 };
 
 // Builds the snapshot (zones, GeoIP files) and the probe service of `config`; with `previous`,
 // the service continues that one's health. Throws what Snapshot and ProbeService throw.
+// `slots`: the threads that will answer from it (server/counters.h).
 Generation build_generation(std::shared_ptr<const model::Config> config,
-                            const probes::ProbeService* previous = nullptr);
+                            const probes::ProbeService* previous = nullptr, CounterSlots slots = {});
 
 struct ReloadResult {
   bool ok = false;
@@ -45,6 +52,41 @@ struct ReloadResult {
   size_t kept_status = 0;                   // endpoints whose health status carried over
   std::vector<std::string> restart_needed;  // settings changed in the file but not applied
   std::chrono::milliseconds took{};
+  uint64_t generation = 0;  // the config generation now running
+  Clock::time_point at{};
+};
+
+// What the control API asks of the overrides.
+enum class OverrideAction { drain, enable, force_up, automatic };
+std::optional<OverrideAction> parse_override_action(std::string_view text);  // drain|enable|force-up|auto
+
+struct OverrideResult {
+  enum class Outcome { ok, no_profile, no_endpoint, refused, failed } outcome = Outcome::ok;
+  std::string error;                                       // when not ok
+  probes::Override value = probes::Override::none;         // the endpoint's override now
+  model::Status status = model::Status::CheckingEndpoint;  // what routing sees now
+  bool changed = false;
+};
+
+// A consistent view of what is running, for the control API.
+struct Running {
+  std::shared_ptr<const Snapshot> snapshot;
+  std::shared_ptr<const probes::HealthTable> health;
+  std::shared_ptr<const probes::ProbeService> probes;
+  Overrides overrides;
+  std::string state_file;  // empty: overrides are kept in memory only
+  // Snapshots replaced by reloads that answering threads may still hold, and what the freed ones
+  // had counted: with `snapshot`, every answer counted since start.
+  std::vector<std::shared_ptr<const Snapshot>> retired;
+  AnswerTotals freed_counts;
+  // Probe counts of the probe services reloads replaced, by (profile, endpoint).
+  std::map<Overrides::Key, probes::ProbeStats> replaced_probe_stats;
+  uint64_t generation = 1;        // 1 at start, +1 per successful reload
+  Clock::time_point loaded_at{};  // when that generation was published
+  std::optional<ReloadResult> last_reload;
+  uint64_t reloads_ok = 0;
+  uint64_t reloads_failed = 0;
+  uint64_t override_changes = 0;  // every override set or cleared since start
 };
 
 // Owns the running generation's probe service and swaps generations. Thread-safe: reload() may
@@ -53,8 +95,10 @@ class Reloader {
  public:
   // `running` is what `config_file` held at start, already published to `store` with `probes`
   // (started). Its listen, workers and control settings are the ones that stay.
+  // `overrides` were applied to `running`'s health table already; with a `state_file` every change
+  // to them is written there before it is answered.
   Reloader(std::string config_file, SnapshotStore& store, std::shared_ptr<const model::Config> running,
-           std::unique_ptr<probes::ProbeService> probes);
+           Generation generation, Overrides overrides, std::string state_file, CounterSlots slots = {});
   ~Reloader();  // stop()
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;
@@ -71,13 +115,38 @@ class Reloader {
   // Stops the probe service (at shutdown); waits for a reload under way.
   void stop();
 
+  // Sets or clears an endpoint's override on the running generation and in the state file
+  // (one at a time with reloads). A drain that would leave the profile with no serving endpoint
+  // is refused unless `force`; force-up is refused for nested endpoints (their child decides)
+  // and for endpoints the config disables. A state file that cannot be written undoes it.
+  OverrideResult change_override(const std::string& profile, const std::string& endpoint,
+                                 OverrideAction action, bool force);
+  Running running() const;
+
  private:
-  std::mutex mutex_;  // one reload at a time
+  void note_failure(ReloadResult result);
+
+  std::mutex mutex_;  // one reload or override change at a time
   const std::string config_file_;
   SnapshotStore& store_;
   const model::ServerSettings started_;  // the file's server settings at start
-  std::unique_ptr<probes::ProbeService> probes_;
+  const std::string state_file_;
+  const CounterSlots slots_;
+  // What running() reads, changed under both mutexes, read under view_ alone: a status page or a
+  // scrape never waits for a reload to load its config.
+  mutable std::mutex view_;
   std::vector<std::shared_ptr<const Snapshot>> retired_;  // replaced, maybe still in a worker's hands
+  AnswerTotals freed_counts_;                             // what freed snapshots had counted
+  std::map<Overrides::Key, probes::ProbeStats> replaced_probe_stats_;
+  std::shared_ptr<probes::ProbeService> probes_;
+  std::shared_ptr<probes::HealthTable> health_;
+  Overrides overrides_;
+  uint64_t generation_ = 1;
+  Clock::time_point loaded_at_;
+  std::optional<ReloadResult> last_reload_;
+  uint64_t reloads_ok_ = 0;
+  uint64_t reloads_failed_ = 0;
+  uint64_t override_changes_ = 0;
 };
 
 // The settings that differ between `started` and `now` but only apply at start, by config key.

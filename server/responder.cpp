@@ -19,14 +19,17 @@ constexpr uint16_t type_dname = 39;
 constexpr uint8_t rcode_formerr = 1, rcode_nxdomain = 3, rcode_notimp = 4, rcode_refused = 5,
                   rcode_yxdomain = 6;
 constexpr uint16_t flag_qr = 0x8000, flag_aa = 0x0400, flag_tc = 0x0200, flag_rd = 0x0100, flag_cd = 0x0010;
-constexpr size_t max_chain = 8;      // CNAMEs followed before giving up (loops, long chains)
-constexpr size_t max_targets = 64;   // NS/MX/SRV records whose addresses may ride along
+constexpr size_t max_chain = 8;     // CNAMEs followed before giving up (loops, long chains)
+constexpr size_t max_targets = 64;  // NS/MX/SRV records whose addresses may ride along
 
-std::string_view as_view(const uint8_t* data, size_t size) { return {reinterpret_cast<const char*>(data), size}; }
+std::string_view as_view(const uint8_t* data, size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
 
 // The suffix of a name already in the message, e.g. the zone apex inside the query name.
 NameRef suffix_of(NameRef name, size_t suffix_length) {
-  return NameRef{static_cast<uint16_t>(name.offset + name.length - suffix_length), static_cast<uint16_t>(suffix_length)};
+  return NameRef{static_cast<uint16_t>(name.offset + name.length - suffix_length),
+                 static_cast<uint16_t>(suffix_length)};
 }
 
 // Everything one response is being built from.
@@ -85,7 +88,8 @@ bool Build::add(Section section, NameRef owner, const RRset& rrset, bool collect
   for (const auto& record : rrset.records) {
     NameRef target;
     const auto* rdata = reinterpret_cast<const uint8_t*>(record.rdata.data());
-    if (!writer_.record(section, owner, rrset.type, rrset.ttl, {rdata, record.rdata.size()}, record.name_offset, &target)) {
+    if (!writer_.record(section, owner, rrset.type, rrset.ttl, {rdata, record.rdata.size()},
+                        record.name_offset, &target)) {
       truncated = true;
       return false;
     }
@@ -101,7 +105,7 @@ void Build::add_negative_soa(const ZoneIndex& zone, NameRef current) {
 }
 
 void Build::add_target_addresses() {
-  if (target_count_ == 0) return;  // the common case: A, AAAA, CNAME answers
+  if (target_count_ == 0) return;                     // the common case: A, AAAA, CNAME answers
   std::array<const RRset*, max_targets * 2> written;  // only the first written_count are read
   size_t written_count = 0;
   // A referral's in-domain glue first: it must fit, or the client must retry over TCP (RFC
@@ -171,7 +175,14 @@ bool Build::answer_profile(const model::Profile& profile, NameRef& owner, std::s
   const uint16_t qtype = query_.qtype == type_any ? uint16_t(1) : query_.qtype;
   const auto routed = routing::answer(context, profile, client, qtype, responder_.random);
   ecs_scope = std::max(ecs_scope, routed.scope_prefix);
-  if (routed.kind == routing::Answer::Kind::nodata || routed.count == 0) return false;
+  const auto counters = snapshot.counters().slot(responder_.counters.slot);
+  const size_t position = snapshot.position_of(profile);
+  if (routed.kind == routing::Answer::Kind::nodata || routed.count == 0) {
+    counters.profile_nodata(position).bump();
+    return false;
+  }
+  counters.profile_answer(position).bump();
+  for (size_t i = 0; i < routed.count; ++i) counters.endpoint_answer(routing::answered_id(routed, i)).bump();
   NameRef target{};
   for (size_t i = 0; i < routed.count; ++i) {
     const model::Endpoint& endpoint = *routed.endpoints[i];
@@ -183,17 +194,20 @@ bool Build::answer_profile(const model::Profile& profile, NameRef& owner, std::s
       if (qtype != 1 && !v6) return false;
       geo::Address addresses[resolver::ResolvedTable::max_per_family];
       const auto* table = snapshot.resolved();
-      const size_t count = table ? table->read(endpoint.id, v6 ? geo::Family::v6 : geo::Family::v4, addresses) : 0;
+      const size_t count =
+          table ? table->read(endpoint.id, v6 ? geo::Family::v6 : geo::Family::v4, addresses) : 0;
       if (count == 0) return false;
       for (size_t a = 0; a < count && fits; ++a)
-        fits = writer_.record(Section::answer, owner, qtype, routed.ttl, {addresses[a].bytes.data(), v6 ? 16u : 4u});
+        fits = writer_.record(Section::answer, owner, qtype, routed.ttl,
+                              {addresses[a].bytes.data(), v6 ? 16u : 4u});
       if (fits) {
         next = {};
         return true;
       }
     } else if (routed.kind == routing::Answer::Kind::cname) {
       const auto* name = reinterpret_cast<const uint8_t*>(endpoint.fqdn_wire.data());
-      fits = writer_.record(Section::answer, owner, type_cname, routed.ttl, {name, endpoint.fqdn_wire.size()}, 0, &target);
+      fits = writer_.record(Section::answer, owner, type_cname, routed.ttl, {name, endpoint.fqdn_wire.size()},
+                            0, &target);
       next = endpoint.fqdn_wire;
     } else {
       const geo::Address& address = *routed.addresses[i];  // not endpoint.address: no line of the Endpoint
@@ -206,8 +220,10 @@ bool Build::answer_profile(const model::Profile& profile, NameRef& owner, std::s
       return true;
     }
   }
-  if (routed.kind == routing::Answer::Kind::cname) owner = target;
-  else next = {};
+  if (routed.kind == routing::Answer::Kind::cname)
+    owner = target;
+  else
+    next = {};
   return true;
 }
 
@@ -285,7 +301,8 @@ void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
           NameRef target;
           const auto& record = cname->records.front();
           const auto* rdata = reinterpret_cast<const uint8_t*>(record.rdata.data());
-          if (!writer_.record(Section::answer, owner, type_cname, cname->ttl, {rdata, record.rdata.size()}, 0, &target)) {
+          if (!writer_.record(Section::answer, owner, type_cname, cname->ttl, {rdata, record.rdata.size()}, 0,
+                              &target)) {
             truncated = true;
             return;
           }
@@ -321,7 +338,8 @@ void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
 
 // EDNS options for the response: NSID when asked for and configured, ECS echoed. Returns the
 // length; the ECS scope byte is at `*scope_at` (or -1) so it can be set once routing is done.
-size_t response_options(const Query& query, const model::ServerSettings& server, uint8_t* out, int* scope_at) {
+size_t response_options(const Query& query, const model::ServerSettings& server, uint8_t* out,
+                        int* scope_at) {
   size_t length = 0;
   auto put16 = [&](unsigned value) {
     out[length++] = static_cast<uint8_t>(value >> 8);
@@ -360,7 +378,7 @@ size_t Responder::respond(std::span<const uint8_t> packet, const geo::Address& s
 size_t Responder::respond(const Query& query, ParseOutcome outcome, const geo::Address& source, bool tcp,
                           std::span<uint8_t> out) const {
   if (outcome == ParseOutcome::drop) {
-    ++counters.dropped;
+    counters.dropped.bump();
     return 0;
   }
   const auto& server = snapshot.config().server;
@@ -371,23 +389,29 @@ size_t Responder::respond(const Query& query, ParseOutcome outcome, const geo::A
   int scope_at = -1;
   const size_t options_length =
       edns && outcome != ParseOutcome::formerr ? response_options(query, server, options, &scope_at) : 0;
-  const size_t limit = tcp ? max_response : query.edns ? std::min<size_t>(query.udp_size, server.udp_payload) : 512;
+  const size_t limit = tcp          ? max_response
+                       : query.edns ? std::min<size_t>(query.udp_size, server.udp_payload)
+                                    : 512;
   WireWriter writer(out, limit, edns ? 11 + options_length : 0);
-  const uint16_t flags = flag_qr | uint16_t(query.opcode) << 11 | (query.rd ? flag_rd : 0) | (query.cd ? flag_cd : 0);
+  const uint16_t flags =
+      flag_qr | uint16_t(query.opcode) << 11 | (query.rd ? flag_rd : 0) | (query.cd ? flag_cd : 0);
 
   NameRef question{};
   if (query.has_question)
-    question = writer.start(query.id, flags, as_view(query.qname, query.qname_length), query.qtype, query.qclass);
+    question =
+        writer.start(query.id, flags, as_view(query.qname, query.qname_length), query.qtype, query.qclass);
   else
     writer.start_without_question(query.id, flags);
 
+  size_t zone_position = 0;  // counted under no zone until one is found
   auto finish = [&](uint8_t rcode, unsigned scope) {
     writer.set_flags(static_cast<uint16_t>((writer.flags() & ~0x000f) | (rcode & 0x0f)));
     if (edns) {
       if (scope_at >= 0) options[scope_at] = query.ecs.source_prefix == 0 ? 0 : static_cast<uint8_t>(scope);
-      writer.opt(server.udp_payload, static_cast<uint8_t>(rcode >> 4), query.dnssec_ok, {options, options_length});
+      writer.opt(server.udp_payload, static_cast<uint8_t>(rcode >> 4), query.dnssec_ok,
+                 {options, options_length});
     }
-    ++counters.responses_by_rcode[rcode];
+    snapshot.counters().slot(counters.slot).response(zone_position, rcode).bump();
     return writer.size();
   };
 
@@ -398,10 +422,12 @@ size_t Responder::respond(const Query& query, ParseOutcome outcome, const geo::A
     default: break;
   }
   if (query.qtype == type_opt) return finish(rcode_formerr, 0);
-  if (query.qclass != 1 || query.qtype == type_axfr || query.qtype == type_ixfr) return finish(rcode_refused, 0);
+  if (query.qclass != 1 || query.qtype == type_axfr || query.qtype == type_ixfr)
+    return finish(rcode_refused, 0);
   const std::string_view qname = as_view(query.qname_lower, query.qname_length);
   const ZoneIndex* zone = snapshot.zone_for(qname);
   if (!zone) return finish(rcode_refused, 0);
+  zone_position = zone->position() + 1;
   // DS lives on the parent's side of a cut (RFC 4035 3.1.4.1): at a zone's apex it comes from
   // the parent zone when we serve that too and it delegates the name (else from the zone).
   if (query.qtype == type_ds && qname == zone->origin()) {
@@ -418,7 +444,7 @@ size_t Responder::respond(const Query& query, ParseOutcome outcome, const geo::A
   if (build.truncated) {
     writer.truncate_from(Section::answer);
     writer.set_flags(writer.flags() | flag_tc);
-    ++counters.truncated;
+    counters.truncated.bump();
   }
   return finish(build.rcode, build.ecs_scope);
 }

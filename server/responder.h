@@ -8,17 +8,11 @@
 
 #include "geo/net.h"
 #include "routing/routing.h"
+#include "server/counters.h"
 #include "server/query.h"
 #include "server/snapshot.h"
 
 namespace meridian::server {
-
-// Per-worker counters: plain integers, summed across workers by whoever reports them.
-struct Counters {
-  std::array<uint64_t, 24> responses_by_rcode{};
-  uint64_t dropped = 0;
-  uint64_t truncated = 0;
-};
 
 // Room for the largest response: a TCP message.
 inline constexpr size_t max_response = 65535;

@@ -1,17 +1,20 @@
 // `meridian serve`: load the config, bind, start the workers, reload on SIGHUP, and run until
 // SIGINT or SIGTERM.
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
-#include <uv.h>
-
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <uv.h>
 
 #include <thread>
 
 #include "conf/config.h"
 #include "probes/probes.h"
+#include "server/control_api.h"
+#include "server/control_server.h"
+#include "server/metrics.h"
+#include "server/overrides.h"
 #include "server/reload.h"
 #include "server/reload_on_signal.h"
 #include "server/server.h"
@@ -64,18 +67,38 @@ int serve(const ServeOptions& options) {
       settings.listen.push_back(*address);
     }
   }
-  // The control API and /metrics come with the operations work; say so rather than pretend.
-  const std::string control = !options.control.empty() ? options.control
-                              : settings.control      ? settings.control->to_string()
-                                                      : std::string();
-  if (!control.empty())
-    spdlog::warn("server: the control API is not implemented yet; not listening on control={}", control);
-  const unsigned workers = settings.workers ? settings.workers : std::max(1u, std::thread::hardware_concurrency());
+  auto control_address = *settings.control;
+  if (!options.control.empty()) {
+    auto address = geo::SocketAddress::parse(options.control);
+    if (!address) {
+      spdlog::error("server: --control \"{}\" is not ADDRESS:PORT", options.control);
+      return 1;
+    }
+    control_address = *address;
+  }
+  if (settings.control_token.empty() && !is_loopback(control_address.address)) {
+    spdlog::error(
+        "{}:{}: control address {} is not loopback: set server.control_token_file to open it "
+        "beyond this host",
+        config->file, settings.control_line, control_address.to_string());
+    return 1;
+  }
+  Overrides overrides;
+  if (!settings.state_file.empty()) {
+    try {
+      overrides = Overrides::load(settings.state_file);
+    } catch (const StateFileError& error) {
+      spdlog::error("server: state file: {}", error.what());
+      return 1;
+    }
+  }
+  const unsigned workers =
+      settings.workers ? settings.workers : std::max(1u, std::thread::hardware_concurrency());
 
   SnapshotStore store;
   Generation first;
   try {
-    first = build_generation(config);
+    first = build_generation(config, nullptr, counter_slots(workers, settings.listen.size()));
     store.publish(first.snapshot);
   } catch (const std::exception& error) {
     spdlog::error("server: {}", error.what());
@@ -94,11 +117,28 @@ int serve(const ServeOptions& options) {
   // them back before serving (bench/scale.sh measured 554 MB RSS at 10,000 profiles).
   malloc_trim(0);
 
+  for (const auto& [profile, endpoint] : overrides.apply(*config, *first.health))
+    spdlog::warn("server: override of {}/{} dropped: the endpoint is not in the config", profile, endpoint);
+  for (const auto& [key, entry] : overrides.entries())
+    spdlog::info("server: override {}/{} {} restored since={}", key.first, key.second,
+                 probes::to_string(entry.value), iso_time(entry.since));
   first.probes->start();
-  Reloader reloader(options.config_file, store, config, std::move(first.probes));
+  Reloader reloader(options.config_file, store, config, std::move(first), std::move(overrides),
+                    settings.state_file, counter_slots(workers, settings.listen.size()));
   first = Generation{};  // the store holds the snapshot; a reload must be able to free it
 
+  // The control port is bound before any worker starts, so a port in use exits 2 as a DNS one does.
   std::vector<std::unique_ptr<Worker>> pool;
+  ControlApi api(reloader,
+                 [&pool](std::string& out, const Running& running) { write_metrics(out, running, pool); });
+  std::unique_ptr<ControlServer> control;
+  try {
+    control = std::make_unique<ControlServer>(api, control_address, settings.control_token);
+  } catch (const std::exception& error) {
+    spdlog::error("server: {}", error.what());
+    reloader.stop();
+    return 2;
+  }
   for (unsigned i = 0; i < workers; ++i) {
     std::vector<int> udp, tcp;
     for (const auto& entry : sockets) {
@@ -108,6 +148,7 @@ int serve(const ServeOptions& options) {
     pool.push_back(std::make_unique<Worker>(i, workers, store, std::move(udp), std::move(tcp)));
     pool.back()->start();
   }
+  control->start();
   // The main thread waits for a signal to stop or reload. The handlers are in place before
   // "ready" is logged: a signal sent on seeing that line must find them.
   uv_loop_t loop;
@@ -125,8 +166,9 @@ int serve(const ServeOptions& options) {
   pthread_sigmask(SIG_UNBLOCK, &hangup_signal, nullptr);
   for (const auto& entry : sockets)
     spdlog::info("server: listening address={} udp=yes tcp=yes", entry.address.to_string());
-  spdlog::info("server: ready workers={} zones={} profiles={} endpoints={}", workers,
-               config->zones.size(), config->profiles.size(), config->endpoint_count);
+  spdlog::info("control: listening address={}", control->address().to_string());
+  spdlog::info("server: ready workers={} zones={} profiles={} endpoints={}", workers, config->zones.size(),
+               config->profiles.size(), config->endpoint_count);
   config.reset();  // the snapshot holds it: a reload must be able to free it
 
   uv_run(&loop, UV_RUN_DEFAULT);
@@ -136,6 +178,8 @@ int serve(const ServeOptions& options) {
   uv_run(&loop, UV_RUN_DEFAULT);  // also lets a reload under way finish
   uv_loop_close(&loop);
 
+  // Stop taking changes first, then queries; overrides were saved when they were made.
+  control->stop();
   for (auto& worker : pool) worker->stop();
   reloader.stop();
   spdlog::info("server: stopped");

@@ -24,6 +24,18 @@ struct ExplainOptions {
 };
 int explain(const ExplainOptions& options);
 
+struct CtlOptions {
+  std::string command;      // status|drain|enable|force-up|auto|reload
+  std::string target;       // PROFILE/ENDPOINT for the overrides
+  std::string control;      // ADDR:PORT; default: the config's server.control, else 127.0.0.1:8053
+  std::string token_file;   // default: the config's server.control_token_file
+  std::string config_file;  // optional: where control and token_file come from
+  bool json = false;
+  bool force = false;
+};
+// Exit 0 when the server said yes, 1 with its error message otherwise.
+int ctl(const CtlOptions& options);
+
 // Sets up the log format, "level component: message key=value", on stderr.
 void init_logging();
 

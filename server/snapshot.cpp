@@ -28,12 +28,16 @@ std::unique_ptr<geo::GeoDb> open_geo_databases(const model::Config& config) {
 
 }  // namespace
 
-Snapshot::Snapshot(std::shared_ptr<const model::Config> config, std::shared_ptr<const probes::HealthTable> health,
-                   std::shared_ptr<const resolver::ResolvedTable> resolved)
-    : config_(std::move(config)), health_(std::move(health)), resolved_(std::move(resolved)) {
+Snapshot::Snapshot(std::shared_ptr<const model::Config> config,
+                   std::shared_ptr<const probes::HealthTable> health,
+                   std::shared_ptr<const resolver::ResolvedTable> resolved, CounterSlots slots)
+    : config_(std::move(config)),
+      counters_(slots, config_->zones.size(), config_->profiles.size(), config_->endpoint_count),
+      health_(std::move(health)),
+      resolved_(std::move(resolved)) {
   std::vector<std::pair<std::string_view, const ZoneIndex*>> origins;
   for (const auto& zone : config_->zones) {
-    zones_.push_back(std::make_unique<ZoneIndex>(zone));
+    zones_.push_back(std::make_unique<ZoneIndex>(zone, zones_.size()));
     origins.emplace_back(zone.origin_wire, zones_.back().get());
     origin_lengths_.set(zone.origin_wire.size());
   }

@@ -14,6 +14,7 @@
 #include "probes/health_table.h"
 #include "resolver/resolved_table.h"
 #include "routing/routing.h"
+#include "server/counters.h"
 #include "server/name_table.h"
 #include "server/zone_index.h"
 
@@ -23,14 +24,21 @@ class Snapshot {
  public:
   // Throws conf::ConfigError ("CONFIG:LINE: GEOFILE: reason") for a GeoIP file that cannot be
   // opened, std::runtime_error for other failures.
-  // `resolved` holds FQDN endpoints' addresses (for flatten); null: none resolved.
+  // `resolved` holds FQDN endpoints' addresses (for flatten); null: none resolved. `slots`: the
+  // threads that answer from it, each counting into its own slot (server/counters.h).
   Snapshot(std::shared_ptr<const model::Config> config, std::shared_ptr<const probes::HealthTable> health,
-           std::shared_ptr<const resolver::ResolvedTable> resolved = nullptr);
+           std::shared_ptr<const resolver::ResolvedTable> resolved = nullptr, CounterSlots slots = {});
 
   const model::Config& config() const { return *config_; }
   const geo::GeoDb* geo() const { return geo_.get(); }
   routing::HealthView health() const { return health_->view(); }
   const resolver::ResolvedTable* resolved() const { return resolved_.get(); }
+  // Counters of the answers given from this snapshot, one slot per answering thread.
+  const AnswerCounters& counters() const { return counters_; }
+  // A profile's place in config().profiles (it must be one of them).
+  size_t position_of(const model::Profile& profile) const {
+    return static_cast<size_t>(&profile - config_->profiles.data());
+  }
   // The zone holding `lower_name` (deepest origin wins), or null.
   const ZoneIndex* zone_for(std::string_view lower_name) const;
   const model::Profile* profile_for(std::string_view lower_name) const;
@@ -56,6 +64,7 @@ class Snapshot {
   void link_target_addresses();
 
   std::shared_ptr<const model::Config> config_;
+  AnswerCounters counters_;
   std::vector<std::unique_ptr<ZoneIndex>> zones_;
   NameTable<ZoneIndex> zone_by_origin_;
   NameTable<model::Profile> profile_by_name_;

@@ -10,8 +10,9 @@ namespace meridian::server {
 // The batch responder keeps a parsed query for every datagram one receive can take.
 static_assert(BatchResponder::capacity >= UdpBatch::batch);
 
-UdpReceiver::UdpReceiver(uint64_t seed, const SnapshotStore& store, int fd)
+UdpReceiver::UdpReceiver(uint64_t seed, const SnapshotStore& store, int fd, unsigned slot)
     : fd_(fd), store_(store), random_(seed) {
+  counters_.slot = slot;
   const int flags = fcntl(fd_, F_GETFL);
   if (flags >= 0) fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);
   // An idle receiver still wakes once in a while to let go of a replaced snapshot, so a reload's
@@ -50,7 +51,7 @@ void UdpReceiver::run() {
         return self.answers_.respond(Responder{*snapshot, self.random_, self.counters_}, index, source, out);
       }
     };
-    counters_.dropped += batch_.serve(fd_, width, Handler{*this, snapshot});
+    counters_.dropped.bump(batch_.serve(fd_, width, Handler{*this, snapshot}));
   }
 }
 

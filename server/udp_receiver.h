@@ -22,8 +22,8 @@ class UdpReceiver {
   static constexpr int idle_wake_seconds = 1;
 
   // Takes ownership of `fd`, a bound UDP socket (made blocking here). `seed` seeds the thread's
-  // random numbers (weighted routing).
-  UdpReceiver(uint64_t seed, const SnapshotStore& store, int fd);
+  // random numbers (weighted routing); `slot` is its counters' slot in every snapshot.
+  UdpReceiver(uint64_t seed, const SnapshotStore& store, int fd, unsigned slot);
   ~UdpReceiver();  // stop(), then closes the socket
   UdpReceiver(const UdpReceiver&) = delete;
   UdpReceiver& operator=(const UdpReceiver&) = delete;
@@ -32,7 +32,7 @@ class UdpReceiver {
   // Wakes the thread (shutdown(2) on the socket ends its blocking receive) and joins it.
   void stop();
 
-  // Written by the receiver's thread only; read them after stop() or accept torn values.
+  // Written by the receiver's thread only, read by any (server/counters.h).
   const Counters& counters() const { return counters_; }
 
  private:

@@ -2,9 +2,8 @@
 // sockets are served by receiver threads it starts and stops.
 #include "server/worker.h"
 
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -57,7 +56,12 @@ Worker::Worker(unsigned index, unsigned count, const SnapshotStore& store, std::
   tcp_out_.reserve(tcp_flush_bytes + max_response + 2);
   uv_loop_init(&loop_);
   loop_.data = this;
-  for (int fd : udp_fds) udp_.push_back(std::make_unique<UdpReceiver>(seed_for(index), store, fd));
+  // Counter slots: TCP loops first, one per worker, then every worker's receivers (counter_slots()).
+  counters_.slot = index;
+  const auto receivers = static_cast<unsigned>(udp_fds.size());
+  for (unsigned i = 0; i < receivers; ++i)
+    udp_.push_back(
+        std::make_unique<UdpReceiver>(seed_for(index), store, udp_fds[i], count + index * receivers + i));
 }
 
 Worker::~Worker() {
@@ -69,13 +73,16 @@ void Worker::start() {
   uv_async_init(&loop_, &stop_signal_, [](uv_async_t* async) {
     auto* self = static_cast<Worker*>(async->loop->data);
     for (auto& listener : self->tcp_) uv_close(reinterpret_cast<uv_handle_t*>(&listener->handle), nullptr);
-    for (auto* connection : std::vector<TcpConnection*>(self->connections_)) self->close_connection(*connection);
+    for (auto* connection : std::vector<TcpConnection*>(self->connections_))
+      self->close_connection(*connection);
     uv_close(reinterpret_cast<uv_handle_t*>(&self->refresh_), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(async), nullptr);
   });
   uv_timer_init(&loop_, &refresh_);
   const uint64_t every = UdpReceiver::idle_wake_seconds * 1000;
-  uv_timer_start(&refresh_, [](uv_timer_t* timer) { static_cast<Worker*>(timer->loop->data)->snapshot(); }, every, every);
+  uv_timer_start(
+      &refresh_, [](uv_timer_t* timer) { static_cast<Worker*>(timer->loop->data)->snapshot(); }, every,
+      every);
 
   for (int fd : tcp_fds_) {
     auto listener = std::make_unique<TcpListener>();
@@ -95,7 +102,9 @@ void Worker::start() {
   for (auto& receiver : udp_) receiver->start();
 }
 
-void Worker::run() { uv_run(&loop_, UV_RUN_DEFAULT); }
+void Worker::run() {
+  uv_run(&loop_, UV_RUN_DEFAULT);
+}
 
 void Worker::stop() {
   for (auto& receiver : udp_) receiver->stop();
@@ -104,7 +113,9 @@ void Worker::stop() {
   thread_.join();
 }
 
-const Snapshot& Worker::snapshot() { return snapshot_.current(); }
+const Snapshot& Worker::snapshot() {
+  return snapshot_.current();
+}
 
 void Worker::make_room_for_connection(const TcpConnection& added) {
   const unsigned total = snapshot().config().server.tcp_max_connections;
@@ -126,6 +137,7 @@ void Worker::on_connection(TcpListener& listener) {
   uv_timer_init(&loop_, &connection->idle);
   connection->handle.data = connection;
   connection->idle.data = connection;
+  counters_.tcp_opened.bump();
   if (uv_accept(reinterpret_cast<uv_stream_t*>(&listener.handle),
                 reinterpret_cast<uv_stream_t*>(&connection->handle)) != 0) {
     connections_.push_back(connection);
@@ -142,20 +154,23 @@ void Worker::on_connection(TcpListener& listener) {
   const auto idle = snapshot().config().server.tcp_idle_timeout.count();
   // Repeating, so that uv_timer_again() on every read restarts the count (with a repeat of 0 it
   // does nothing, and a busy connection was closed `idle` after it opened).
-  uv_timer_start(&connection->idle, [](uv_timer_t* timer) {
-    auto* self = static_cast<TcpConnection*>(timer->data);
-    const size_t unsent = self->unsent();
-    if (unsent == 0) {
-      self->worker->close_connection(*self);
-      return;
-    }
-    // Answers still on their way (a client reading slowly) are not idleness, as long as some
-    // leave: look again later.
-    const uint64_t drained = self->queued_total - unsent;
-    self->stalled_checks = drained > self->drained_at_check ? 0 : self->stalled_checks + 1;
-    self->drained_at_check = drained;
-    if (self->stalled_checks >= tcp_stalled_timeouts) self->worker->close_connection(*self);
-  }, idle, idle);
+  uv_timer_start(
+      &connection->idle,
+      [](uv_timer_t* timer) {
+        auto* self = static_cast<TcpConnection*>(timer->data);
+        const size_t unsent = self->unsent();
+        if (unsent == 0) {
+          self->worker->close_connection(*self);
+          return;
+        }
+        // Answers still on their way (a client reading slowly) are not idleness, as long as some
+        // leave: look again later.
+        const uint64_t drained = self->queued_total - unsent;
+        self->stalled_checks = drained > self->drained_at_check ? 0 : self->stalled_checks + 1;
+        self->drained_at_check = drained;
+        if (self->stalled_checks >= tcp_stalled_timeouts) self->worker->close_connection(*self);
+      },
+      idle, idle);
   // Answers go out as soon as they are written: Nagle would hold back the second of two
   // pipelined answers for an ACK (RFC 7766 recommends disabling it).
   uv_tcp_nodelay(&connection->handle, 1);
@@ -170,7 +185,8 @@ void Worker::start_reading(TcpConnection& connection) {
         // One read buffer per worker: libuv calls the read callback right after this, and
         // on_tcp_data copies what it needs before the next read can happen.
         auto* self = static_cast<TcpConnection*>(handle->data);
-        *buf = uv_buf_init(reinterpret_cast<char*>(self->worker->tcp_read_.data()), self->worker->tcp_read_.size());
+        *buf = uv_buf_init(reinterpret_cast<char*>(self->worker->tcp_read_.data()),
+                           self->worker->tcp_read_.size());
       },
       [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
         auto* self = static_cast<TcpConnection*>(stream->data);
@@ -290,6 +306,7 @@ void Worker::send_tcp(TcpConnection& connection) {
 void Worker::close_connection(TcpConnection& connection) {
   if (connection.closing) return;
   connection.closing = true;
+  counters_.tcp_closed.bump();
   connections_.erase(std::remove(connections_.begin(), connections_.end(), &connection), connections_.end());
   auto on_closed = [](uv_handle_t* handle) {
     auto* self = static_cast<TcpConnection*>(handle->data);

@@ -16,6 +16,11 @@
 
 namespace meridian::server {
 
+// The counter slots of `workers` workers with `listen_addresses` UDP sockets each.
+inline CounterSlots counter_slots(unsigned workers, size_t listen_addresses) {
+  return {workers, workers * static_cast<unsigned>(listen_addresses)};
+}
+
 class Worker {
  public:
   // Takes ownership of the socket descriptors.
@@ -31,8 +36,12 @@ class Worker {
   // to call twice.
   void stop();
 
-  // TCP answers; each UDP receiver counts its own.
-  const Counters& counters() const { return counters_; }
+  // Calls visit(counters) for the TCP loop's and each UDP receiver's counters.
+  template <typename Visit>
+  void visit_counters(Visit&& visit) const {
+    visit(counters_);
+    for (const auto& receiver : udp_) visit(receiver->counters());
+  }
 
  private:
   struct TcpListener;

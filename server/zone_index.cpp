@@ -45,17 +45,16 @@ std::string lower_name(std::string_view name) {
 
 int rdata_name_offset(uint16_t type) {
   switch (type) {
-    case 2:    // NS
-    case 5:    // CNAME
-    case 12:   // PTR
-    case 39:   // DNAME
+    case 2:   // NS
+    case 5:   // CNAME
+    case 12:  // PTR
+    case 39:  // DNAME
       return 0;
-    case 15:   // MX: preference, exchange
+    case 15:  // MX: preference, exchange
       return 2;
-    case 33:   // SRV: priority, weight, port, target
+    case 33:  // SRV: priority, weight, port, target
       return 6;
-    default:
-      return -1;
+    default: return -1;
   }
 }
 
@@ -65,7 +64,8 @@ const RRset* Node::find(uint16_t type) const {
   return nullptr;
 }
 
-ZoneIndex::ZoneIndex(const model::Zone& zone) : origin_(zone.origin_wire) {
+ZoneIndex::ZoneIndex(const model::Zone& zone, size_t position)
+    : origin_(zone.origin_wire), position_(position) {
   for (const auto& record : zone.records) {
     auto& node = nodes_[record.owner];
     auto it = std::find_if(node.rrsets.begin(), node.rrsets.end(),

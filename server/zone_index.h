@@ -40,9 +40,11 @@ struct Node {
 
 class ZoneIndex {
  public:
-  explicit ZoneIndex(const model::Zone& zone);
+  // `position`: the zone's place in the config's list, which counters are indexed by.
+  explicit ZoneIndex(const model::Zone& zone, size_t position = 0);
 
   const std::string& origin() const { return origin_; }  // lower-cased wire form
+  size_t position() const { return position_; }
   const Node* node(std::string_view lower_name) const;
   // The SOA as a negative answer carries it: TTL = min(SOA TTL, MINIMUM) (RFC 2308 3).
   const RRset& negative_soa() const { return negative_soa_; }
@@ -66,8 +68,9 @@ class ZoneIndex {
 
  private:
   std::string origin_;
+  size_t position_ = 0;
   std::unordered_map<std::string, Node, NameHash, std::equal_to<>> nodes_;  // owns the nodes
-  NameTable<Node> index_;  // finds them: one flat array, built once nodes_ is complete
+  NameTable<Node> index_;       // finds them: one flat array, built once nodes_ is complete
   const Node* apex_ = nullptr;  // nodes_ never moves its nodes
   bool has_dname_ = false;      // only then does find() look for DNAMEs on the way down
   RRset negative_soa_;

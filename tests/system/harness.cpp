@@ -68,14 +68,20 @@ std::string fill(std::string text, std::initializer_list<std::pair<std::string, 
   return text;
 }
 
-std::string fixtures() { return MERIDIAN_SOURCE_DIR "/tests/fixtures"; }
-std::string geo_testdata() { return MERIDIAN_GEO_TESTDATA; }
+std::string fixtures() {
+  return MERIDIAN_SOURCE_DIR "/tests/fixtures";
+}
+std::string geo_testdata() {
+  return MERIDIAN_GEO_TESTDATA;
+}
 
 TempDir::TempDir() {
   char pattern[] = "/tmp/meridian-test-XXXXXX";
   path_ = mkdtemp(pattern);
 }
-TempDir::~TempDir() { std::filesystem::remove_all(path_); }
+TempDir::~TempDir() {
+  std::filesystem::remove_all(path_);
+}
 std::string TempDir::write(const std::string& name, const std::string& content) const {
   const auto file = path_ + "/" + name;
   std::filesystem::create_directories(std::filesystem::path(file).parent_path());
@@ -130,12 +136,14 @@ RunResult run_meridian(const std::vector<std::string>& args, std::chrono::second
 }
 
 Server::Server(const std::string& config, bool ipv6) {
-  start(dir_.write("meridian.yaml", replace_all(replace_all(config, "{ZONES}", fixtures() + "/zones"), "{GEO}",
-                                                geo_testdata())),
+  start(dir_.write("meridian.yaml", replace_all(replace_all(config, "{ZONES}", fixtures() + "/zones"),
+                                                "{GEO}", geo_testdata())),
         ipv6);
 }
 
-Server::Server(File config, bool ipv6) { start(config.path, ipv6); }
+Server::Server(File config, bool ipv6) {
+  start(config.path, ipv6);
+}
 
 void Server::start(const std::string& file, bool ipv6) {
   int err_pipe[2];
@@ -145,7 +153,8 @@ void Server::start(const std::string& file, bool ipv6) {
   if (pid_ == 0) {
     dup2(err_pipe[1], 2);
     close(err_pipe[0]);
-    std::vector<const char*> argv{MERIDIAN_BINARY, "serve", "--config", file.c_str(), "--listen", "127.0.0.1:0"};
+    std::vector<const char*> argv{MERIDIAN_BINARY, "serve",       "--config",  file.c_str(),
+                                  "--listen",      "127.0.0.1:0", "--control", "127.0.0.1:0"};
     if (ipv6) {
       argv.push_back("--listen");
       argv.push_back("[::1]:0");
@@ -163,6 +172,9 @@ void Server::start(const std::string& file, bool ipv6) {
   static const std::regex listening(R"(listening address=127\.0\.0\.1:(\d+))");
   REQUIRE(std::regex_search(log_, match, listening));
   port_ = static_cast<uint16_t>(std::stoi(match[1]));
+  static const std::regex control(R"(control: listening address=127\.0\.0\.1:(\d+))");
+  REQUIRE(std::regex_search(log_, match, control));
+  control_port_ = static_cast<uint16_t>(std::stoi(match[1]));
 }
 
 Server::~Server() {
@@ -182,7 +194,9 @@ Server::~Server() {
   if (stderr_fd_ >= 0) close(stderr_fd_);
 }
 
-void Server::read_available() { log_ += read_all(stderr_fd_); }
+void Server::read_available() {
+  log_ += read_all(stderr_fd_);
+}
 
 std::string Server::log() {
   read_available();
@@ -330,7 +344,8 @@ uint16_t TcpClient::local_port() const {
 }
 
 bool TcpClient::send(const std::vector<uint8_t>& message) {
-  std::vector<uint8_t> framed{static_cast<uint8_t>(message.size() >> 8), static_cast<uint8_t>(message.size())};
+  std::vector<uint8_t> framed{static_cast<uint8_t>(message.size() >> 8),
+                              static_cast<uint8_t>(message.size())};
   framed.insert(framed.end(), message.begin(), message.end());
   return send_raw(framed);
 }
@@ -516,7 +531,8 @@ std::optional<std::pair<uint16_t, std::string>> option(const ldns_pkt* pkt, uint
   for (size_t at = 0; at + 4 <= size;) {
     const uint16_t code = uint16_t(bytes[at] << 8 | bytes[at + 1]);
     const uint16_t length = uint16_t(bytes[at + 2] << 8 | bytes[at + 3]);
-    if (code == wanted) return std::pair{length, std::string(reinterpret_cast<const char*>(bytes + at + 4), length)};
+    if (code == wanted)
+      return std::pair{length, std::string(reinterpret_cast<const char*>(bytes + at + 4), length)};
     at += 4 + length;
   }
   return std::nullopt;

@@ -2,14 +2,16 @@
 // wire with ldns as the client.
 #pragma once
 
+// clang-format off
 #include <stdbool.h>  // first: ldns.h would otherwise #define bool for C++
 #include <ldns/ldns.h>
+// clang-format on
 #include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +62,7 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   uint16_t port() const { return port_; }
+  uint16_t control_port() const { return control_port_; }  // the control API, on 127.0.0.1
   pid_t pid() const { return pid_; }
   // Everything the server logged so far.
   std::string log();
@@ -73,6 +76,7 @@ class Server {
   pid_t pid_ = -1;
   int stderr_fd_ = -1;
   uint16_t port_ = 0;
+  uint16_t control_port_ = 0;
   std::string log_;
 };
 
@@ -93,8 +97,7 @@ std::vector<uint8_t> to_wire(const ldns_pkt* pkt);
 // Sends raw bytes over UDP to 127.0.0.1:port (or ::1) and returns the raw reply, or nothing
 // when no reply comes within `timeout`.
 std::optional<std::vector<uint8_t>> udp_exchange(uint16_t port, const std::vector<uint8_t>& query,
-                                                 std::chrono::milliseconds timeout = 2s,
-                                                 bool ipv6 = false);
+                                                 std::chrono::milliseconds timeout = 2s, bool ipv6 = false);
 
 // A TCP connection to the server, with RFC 7766 length framing.
 class TcpClient {
@@ -127,8 +130,8 @@ Server::File zones_config(const TempDir& dir,
 // What the kernel reports of a process: resident memory, open file descriptors.
 size_t resident_kib(pid_t pid);
 // The kernel's name ("socket:[INODE]") of `pid`'s end of the IPv4 TCP connection from
-// `client_port`, once `pid` has accepted it, or "" when it has not within 10 s; and whether `pid` still holds that socket open (once
-// reset, a connection leaves the kernel's table, but the process's descriptor stays).
+// `client_port`, once `pid` has accepted it, or "" when it has not within 10 s; and whether `pid` still holds
+// that socket open (once reset, a connection leaves the kernel's table, but the process's descriptor stays).
 std::string socket_of_connection_from(pid_t pid, uint16_t client_port);
 bool holds_socket(pid_t pid, const std::string& socket);
 // Bytes the client at `client_port` sent that `pid` has not read yet (the kernel's rx_queue).
@@ -140,7 +143,8 @@ Packet query_udp(uint16_t port, const std::string& name, ldns_rr_type type, cons
 Packet query_tcp(uint16_t port, const std::string& name, ldns_rr_type type, const QueryOptions& options = {});
 
 // Readable views of a response for assertions.
-std::vector<std::string> section(const ldns_pkt* pkt, ldns_pkt_section which);  // "owner ttl class type rdata"
+std::vector<std::string> section(const ldns_pkt* pkt,
+                                 ldns_pkt_section which);  // "owner ttl class type rdata"
 std::vector<std::string> rdatas(const ldns_pkt* pkt, ldns_pkt_section which, ldns_rr_type type);
 std::string rcode_name(const ldns_pkt* pkt);
 
@@ -156,7 +160,7 @@ std::optional<std::string> nsid_of(const ldns_pkt* pkt);
 // The config text with each placeholder replaced, e.g. fill(config, {{"PRIMARY_PORT", "8080"}}).
 std::string fill(std::string text, std::initializer_list<std::pair<std::string, std::string>> values);
 
-std::string fixtures();       // tests/fixtures
-std::string geo_testdata();   // ../shared/geo-testdata
+std::string fixtures();      // tests/fixtures
+std::string geo_testdata();  // ../shared/geo-testdata
 
 }  // namespace meridian::test

@@ -60,7 +60,8 @@ struct Running {
     auto first = server::build_generation(config);
     store.publish(first.snapshot);
     first.probes->start();
-    reloader = std::make_unique<server::Reloader>(file.path(), store, config, std::move(first.probes));
+    reloader = std::make_unique<server::Reloader>(file.path(), store, config, std::move(first),
+                                                  server::Overrides{}, std::string());
   }
 };
 

@@ -1,8 +1,10 @@
-// server::Responder::respond on wire queries: authoritative flags and rcodes, referrals, truncation and counters, with no sockets.
+// server::Responder::respond on wire queries: authoritative flags and rcodes, referrals, truncation and
+// counters, with no sockets.
+#include <doctest/doctest.h>
+// clang-format off
 #include <stdbool.h>  // first: ldns.h would otherwise #define bool for C++
 #include <ldns/ldns.h>
-
-#include <doctest/doctest.h>
+// clang-format on
 
 #include <cstdint>
 #include <memory>
@@ -40,9 +42,14 @@ std::string zone_text() {
          "www      IN A   192.0.2.10\n"
          "sub      IN NS  ns1.sub\n"
          "ns1.sub  IN A   192.0.2.100\n"
-         "big      IN TXT \"1" + big_text + "\"\n"
-         "big      IN TXT \"2" + big_text + "\"\n"
-         "big      IN TXT \"3" + big_text + "\"\n";
+         "big      IN TXT \"1" +
+         big_text +
+         "\"\n"
+         "big      IN TXT \"2" +
+         big_text +
+         "\"\n"
+         "big      IN TXT \"3" +
+         big_text + "\"\n";
 }
 
 // A snapshot of one zone (example.test) and a responder over it.
@@ -57,10 +64,11 @@ struct Fixture {
 
   Fixture() {
     dir.write("example.test.zone", zone_text());
-    config = conf::load_from_string("zones:\n"
-                                    "  - origin: example.test\n"
-                                    "    file: example.test.zone\n",
-                                    (dir.path() / "meridian.yaml").string());
+    config = conf::load_from_string(
+        "zones:\n"
+        "  - origin: example.test\n"
+        "    file: example.test.zone\n",
+        (dir.path() / "meridian.yaml").string());
     health = std::make_shared<probes::HealthTable>(config->endpoint_count);
     snapshot = std::make_unique<server::Snapshot>(config, health);
   }
@@ -184,7 +192,7 @@ TEST_CASE("an answer over 512 bytes to a query without EDNS is truncated over UD
   CHECK(ldns_pkt_tc(response.get()));
   CHECK(ldns_pkt_ancount(response.get()) == 0);
   CHECK(ldns_pkt_qdcount(response.get()) == 1);
-  CHECK(fixture.counters.truncated == 1);
+  CHECK(fixture.counters.truncated.get() == 1);
 }
 
 TEST_CASE("the same answer over TCP comes whole") {
@@ -194,7 +202,7 @@ TEST_CASE("the same answer over TCP comes whole") {
   CHECK(fixture.wire.size() > 512);
   CHECK_FALSE(ldns_pkt_tc(response.get()));
   CHECK(ldns_pkt_ancount(response.get()) == 3);
-  CHECK(fixture.counters.truncated == 0);
+  CHECK(fixture.counters.truncated.get() == 0);
 }
 
 TEST_CASE("the same answer over UDP fits when EDNS allows a larger payload") {
@@ -215,11 +223,15 @@ TEST_CASE("responses are counted by rcode") {
   REQUIRE(fixture.ask(query("www.example.org.", LDNS_RR_TYPE_A)));
   Bytes no_question{0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   REQUIRE(fixture.ask(no_question));
-  CHECK(fixture.counters.responses_by_rcode[LDNS_RCODE_NOERROR] == 2);
-  CHECK(fixture.counters.responses_by_rcode[LDNS_RCODE_NXDOMAIN] == 1);
-  CHECK(fixture.counters.responses_by_rcode[LDNS_RCODE_REFUSED] == 1);
-  CHECK(fixture.counters.responses_by_rcode[LDNS_RCODE_FORMERR] == 1);
-  CHECK(fixture.counters.dropped == 0);
+  // By zone: 1 is example.test, 0 no zone of ours (REFUSED, and FORMERR before a name is read).
+  const auto slot = fixture.snapshot->counters().slot(fixture.counters.slot);
+  CHECK(slot.response(1, LDNS_RCODE_NOERROR).get() == 2);
+  CHECK(slot.response(1, LDNS_RCODE_NXDOMAIN).get() == 1);
+  CHECK(slot.response(0, LDNS_RCODE_REFUSED).get() == 1);
+  CHECK(slot.response(0, LDNS_RCODE_FORMERR).get() == 1);
+  CHECK(slot.response(1, LDNS_RCODE_REFUSED).get() == 0);
+  CHECK(slot.response(0, LDNS_RCODE_NOERROR).get() == 0);
+  CHECK(fixture.counters.dropped.get() == 0);
 }
 
 TEST_CASE("a malformed query gets FORMERR with its id") {
@@ -237,6 +249,9 @@ TEST_CASE("a 5-byte packet gets no response and is counted as dropped") {
   const server::Responder responder{*fixture.snapshot, fixture.random, fixture.counters};
   std::vector<uint8_t> out(server::max_response);
   CHECK(responder.respond(packet, fixture.source, false, out) == 0);
-  CHECK(fixture.counters.dropped == 1);
-  for (auto count : fixture.counters.responses_by_rcode) CHECK(count == 0);
+  CHECK(fixture.counters.dropped.get() == 1);
+  const auto slot = fixture.snapshot->counters().slot(fixture.counters.slot);
+  for (size_t zone = 0; zone <= 1; ++zone)
+    for (unsigned rcode = 0; rcode < server::rcode_count; ++rcode)
+      CHECK(slot.response(zone, rcode).get() == 0);
 }

@@ -1,0 +1,108 @@
+// The control API over HTTP: cpp-httplib's server, our authorisation, our routes.
+#include "server/control_server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+namespace meridian::server {
+
+namespace {
+
+// Constant time in the token's length: the comparison does not tell how much of a guess was right.
+bool same_token(const std::string& given, const std::string& expected) {
+  if (given.size() != expected.size()) return false;
+  unsigned char difference = 0;
+  for (size_t i = 0; i < given.size(); ++i) difference |= static_cast<unsigned char>(given[i] ^ expected[i]);
+  return difference == 0;
+}
+
+bool from_loopback(const httplib::Request& request) {
+  auto text = request.remote_addr;
+  if (text.starts_with("::ffff:")) text = text.substr(7);  // IPv4 over an IPv6 socket
+  const auto address = geo::Address::parse(text);
+  return address && is_loopback(*address);
+}
+
+}  // namespace
+
+bool is_loopback(const geo::Address& address) {
+  if (address.family == geo::Family::v4) return address.bytes[0] == 127;
+  static const geo::Address ipv6_loopback = *geo::Address::parse("::1");
+  return address == ipv6_loopback;
+}
+
+ControlServer::ControlServer(const ControlApi& api, const geo::SocketAddress& address, std::string token)
+    : api_(api), token_(std::move(token)), bound_(address), http_(std::make_unique<httplib::Server>()) {
+  if (token_.empty() && !is_loopback(address.address))
+    throw std::invalid_argument(fmt::format(
+        "control address {} is not loopback: set server.control_token_file, or listen on 127.0.0.1 or [::1]",
+        address.to_string()));
+  // httplib's default sets SO_REUSEPORT, which would let a second server share our port unseen.
+  http_->set_socket_options([](int fd) {
+    int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  http_->new_task_queue = [] { return new httplib::ThreadPool(2); };
+  http_->set_keep_alive_max_count(100);
+  http_->set_read_timeout(5, 0);
+  http_->set_write_timeout(5, 0);
+  http_->set_payload_max_length(64 * 1024);
+
+  auto handle = [this](const httplib::Request& request, httplib::Response& response) {
+    ControlRequest call;
+    call.method = request.method;
+    call.path = request.path;
+    call.force = request.has_param("force") && request.get_param_value("force") == "true";
+    const auto authorization = request.get_header_value("Authorization");
+    const bool has_token = !token_.empty() && authorization.starts_with("Bearer ") &&
+                           same_token(authorization.substr(7), token_);
+    const bool loopback = from_loopback(request);
+    call.may_read = loopback || has_token;
+    call.may_change = token_.empty() ? loopback : has_token;
+    const auto reply = api_.handle(call);
+    response.status = reply.status;
+    if (!reply.allow.empty()) response.set_header("Allow", reply.allow);
+    if (reply.status == 401) response.set_header("WWW-Authenticate", "Bearer");
+    response.set_header("Cache-Control", "no-store");
+    response.set_content(reply.body, reply.content_type.c_str());
+  };
+  // Every method reaches our routes, so a wrong one gets 405 with Allow rather than httplib's 404.
+  const httplib::Server::Handler handler = handle;
+  http_->Get(".*", handler).Post(".*", handler).Put(".*", handler).Patch(".*", handler);
+  http_->Delete(".*", handler).Options(".*", handler);
+
+  const std::string host = address.address.to_string();
+  if (address.port == 0) {
+    const int port = http_->bind_to_any_port(host);
+    if (port < 0) throw std::runtime_error(fmt::format("control: cannot bind {}", address.to_string()));
+    bound_.port = static_cast<uint16_t>(port);
+  } else if (!http_->bind_to_port(host, address.port)) {
+    throw std::runtime_error(
+        fmt::format("control: cannot bind {}: {}", address.to_string(), std::strerror(errno)));
+  }
+}
+
+ControlServer::~ControlServer() {
+  stop();
+}
+
+void ControlServer::start() {
+  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  // httplib's stop() does nothing before its loop runs, and a SIGTERM may come that early: wait
+  // for it (it starts in microseconds; httplib 0.11 has no event to wait on).
+  while (!http_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+void ControlServer::stop() {
+  if (!thread_.joinable()) return;
+  http_->stop();
+  thread_.join();
+}
+
+}  // namespace meridian::server

@@ -1,0 +1,190 @@
+// Writes /metrics from the running generation, the snapshots reloads replaced, and the workers.
+#include "server/metrics.h"
+
+#include <fmt/format.h>
+
+#include "routing/routing.h"
+
+namespace meridian::server {
+
+namespace {
+
+const char* rcode_name(unsigned rcode) {
+  static const char* const names[] = {"NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+                                      "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE"};
+  if (rcode < std::size(names)) return names[rcode];
+  if (rcode == 16) return "BADVERS";
+  return nullptr;
+}
+
+template <typename... Args>
+void append(std::string& out, fmt::format_string<Args...> format, Args&&... args) {
+  fmt::format_to(std::back_inserter(out), format, std::forward<Args>(args)...);
+}
+
+void header(std::string& out, const char* name, const char* type, const char* help) {
+  fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+// A double as Prometheus reads it: shortest exact form.
+std::string number(double value) {
+  return fmt::format("{}", value);
+}
+
+}  // namespace
+
+std::string escape_label(std::string_view value) {
+  std::string escaped;
+  escaped.reserve(value.size());
+  for (char c : value) {
+    if (c == '\\')
+      escaped += "\\\\";
+    else if (c == '"')
+      escaped += "\\\"";
+    else if (c == '\n')
+      escaped += "\\n";
+    else
+      escaped += c;
+  }
+  return escaped;
+}
+
+void write_metrics(std::string& out, const Running& running,
+                   const std::vector<std::unique_ptr<Worker>>& workers) {
+  const model::Config& config = running.snapshot->config();
+
+  AnswerTotals totals = running.freed_counts;
+  totals.add(*running.snapshot);
+  for (const auto& retired : running.retired) totals.add(*retired);
+
+  header(out, "meridian_build_info", "gauge", "Meridian's version; always 1.");
+  append(out, "meridian_build_info{{version=\"{}\"}} 1\n", MERIDIAN_VERSION);
+
+  header(out, "meridian_queries_total", "counter",
+         "DNS responses sent, by zone (empty: no zone of ours), rcode and transport.");
+  // Every served zone appears with NOERROR on both transports even before its first query, so
+  // rate() has a series to start from.
+  for (const auto& zone : config.zones)
+    for (bool tcp : {false, true}) totals.responses[{zone.origin.empty() ? "." : zone.origin, tcp}];
+  for (const auto& [key, row] : totals.responses)
+    for (unsigned rcode = 0; rcode < rcode_count; ++rcode) {
+      const char* name = rcode_name(rcode);
+      if (!name || (row[rcode] == 0 && rcode != 0)) continue;
+      append(out, "meridian_queries_total{{zone=\"{}\",rcode=\"{}\",transport=\"{}\"}} {}\n",
+             escape_label(key.first), name, key.second ? "tcp" : "udp", row[rcode]);
+    }
+
+  uint64_t dropped_udp = 0, dropped_tcp = 0, truncated = 0, opened = 0, closed = 0;
+  for (const auto& worker : workers) {
+    bool tcp_loop = true;  // visit_counters visits the TCP loop's first
+    worker->visit_counters([&](const Counters& counters) {
+      (tcp_loop ? dropped_tcp : dropped_udp) += counters.dropped.get();
+      truncated += counters.truncated.get();
+      opened += counters.tcp_opened.get();
+      closed += counters.tcp_closed.get();
+      tcp_loop = false;
+    });
+  }
+  header(out, "meridian_dropped_queries_total", "counter",
+         "Messages that got no answer: shorter than a header, or themselves responses.");
+  append(out, "meridian_dropped_queries_total{{transport=\"udp\"}} {}\n", dropped_udp);
+  append(out, "meridian_dropped_queries_total{{transport=\"tcp\"}} {}\n", dropped_tcp);
+  header(out, "meridian_truncated_responses_total", "counter", "UDP responses sent with TC set.");
+  append(out, "meridian_truncated_responses_total {}\n", truncated);
+  header(out, "meridian_tcp_connections_opened_total", "counter", "TCP connections accepted.");
+  append(out, "meridian_tcp_connections_opened_total {}\n", opened);
+  header(out, "meridian_tcp_connections_closed_total", "counter", "TCP connections closed.");
+  append(out, "meridian_tcp_connections_closed_total {}\n", closed);
+  header(out, "meridian_tcp_connections_open", "gauge", "TCP connections open now.");
+  append(out, "meridian_tcp_connections_open {}\n", opened >= closed ? opened - closed : 0);
+
+  for (const auto& profile : config.profiles) {
+    totals.profile_answers[profile.name];
+    totals.profile_nodata[profile.name];
+    for (const auto& endpoint : profile.endpoints) totals.endpoint_answers[{profile.name, endpoint.name}];
+  }
+  header(out, "meridian_profile_answers_total", "counter",
+         "A and AAAA queries for a profile's name answered with at least one endpoint.");
+  for (const auto& [name, count] : totals.profile_answers)
+    append(out, "meridian_profile_answers_total{{profile=\"{}\"}} {}\n", escape_label(name), count);
+  header(out, "meridian_profile_nodata_total", "counter",
+         "A and AAAA queries for a profile's name answered NODATA (no endpoint of the type, or disabled).");
+  for (const auto& [name, count] : totals.profile_nodata)
+    append(out, "meridian_profile_nodata_total{{profile=\"{}\"}} {}\n", escape_label(name), count);
+  header(out, "meridian_endpoint_answers_total", "counter",
+         "Answers that carried an endpoint (its own profile; a nested answer counts its leaf).");
+  for (const auto& [key, count] : totals.endpoint_answers)
+    append(out, "meridian_endpoint_answers_total{{profile=\"{}\",endpoint=\"{}\"}} {}\n",
+           escape_label(key.first), escape_label(key.second), count);
+
+  // Health, from the running generation.
+  const routing::Context context{config, running.snapshot->health(), running.snapshot->geo(),
+                                 config.geo.latency.get()};
+  const auto reports = running.probes->reports();
+  static constexpr model::Status statuses[] = {model::Status::CheckingEndpoint, model::Status::Online,
+                                               model::Status::Degraded,         model::Status::Disabled,
+                                               model::Status::Inactive,         model::Status::Stopped,
+                                               model::Status::NotMonitored};
+  std::string status_lines, override_lines, result_lines, histogram_lines;
+  for (const auto& profile : config.profiles)
+    for (size_t i = 0; i < profile.endpoints.size(); ++i) {
+      const auto& endpoint = profile.endpoints[i];
+      const auto labels = fmt::format("profile=\"{}\",endpoint=\"{}\"", escape_label(profile.name),
+                                      escape_label(endpoint.name));
+      const model::Status current = routing::current_status(context, profile, i);
+      for (const auto status : statuses)
+        append(status_lines, "meridian_endpoint_status{{{},status=\"{}\"}} {}\n", labels,
+               model::to_string(status), status == current ? 1 : 0);
+      const auto* entry = running.overrides.find({profile.name, endpoint.name});
+      for (const auto value : {probes::Override::drain, probes::Override::force_up})
+        append(override_lines, "meridian_endpoint_override{{{},override=\"{}\"}} {}\n", labels,
+               probes::to_string(value), entry && entry->value == value ? 1 : 0);
+      if (endpoint.id >= reports.size() || !reports[endpoint.id].probed) continue;
+      probes::ProbeStats stats = reports[endpoint.id].stats;
+      const auto replaced = running.replaced_probe_stats.find({profile.name, endpoint.name});
+      if (replaced != running.replaced_probe_stats.end()) {
+        const auto& old = replaced->second;
+        stats.successes += old.successes;
+        stats.failures += old.failures;
+        for (size_t b = 0; b < stats.at_most.size(); ++b) stats.at_most[b] += old.at_most[b];
+        stats.timed += old.timed;
+        stats.seconds += old.seconds;
+      }
+      append(result_lines, "meridian_probe_results_total{{{},result=\"success\"}} {}\n", labels,
+             stats.successes);
+      append(result_lines, "meridian_probe_results_total{{{},result=\"failure\"}} {}\n", labels,
+             stats.failures);
+      for (size_t b = 0; b < stats.at_most.size(); ++b)
+        append(histogram_lines, "meridian_probe_duration_seconds_bucket{{{},le=\"{}\"}} {}\n", labels,
+               number(probes::ProbeStats::bounds[b]), stats.at_most[b]);
+      append(histogram_lines, "meridian_probe_duration_seconds_bucket{{{},le=\"+Inf\"}} {}\n", labels,
+             stats.timed);
+      append(histogram_lines, "meridian_probe_duration_seconds_sum{{{}}} {}\n", labels,
+             number(stats.seconds));
+      append(histogram_lines, "meridian_probe_duration_seconds_count{{{}}} {}\n", labels, stats.timed);
+    }
+  header(out, "meridian_endpoint_status", "gauge",
+         "1 for the endpoint's status as routing sees it now (overrides applied), 0 for the others.");
+  out += status_lines;
+  header(out, "meridian_endpoint_override", "gauge", "1 where an admin override is set.");
+  out += override_lines;
+  header(out, "meridian_probe_results_total", "counter", "Health probe results, by endpoint.");
+  out += result_lines;
+  header(out, "meridian_probe_duration_seconds", "histogram", "How long health probes took, by endpoint.");
+  out += histogram_lines;
+
+  header(out, "meridian_reloads_total", "counter", "Config reloads (SIGHUP or the control API), by result.");
+  append(out, "meridian_reloads_total{{result=\"ok\"}} {}\n", running.reloads_ok);
+  append(out, "meridian_reloads_total{{result=\"failed\"}} {}\n", running.reloads_failed);
+  header(out, "meridian_config_generation", "gauge",
+         "The config generation serving: 1 at start, +1 per reload.");
+  append(out, "meridian_config_generation {}\n", running.generation);
+  header(out, "meridian_config_loaded_timestamp_seconds", "gauge",
+         "When the serving config was loaded (Unix time).");
+  append(out, "meridian_config_loaded_timestamp_seconds {}\n",
+         std::chrono::duration_cast<std::chrono::seconds>(running.loaded_at.time_since_epoch()).count());
+  header(out, "meridian_health_generation", "gauge", "Bumps on every endpoint status or override change.");
+  append(out, "meridian_health_generation {}\n", running.probes->generation() + running.override_changes);
+}
+
+}  // namespace meridian::server
