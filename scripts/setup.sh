@@ -9,6 +9,8 @@ packages=(
   libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev
   dnsutils knot-dnsutils openssl
 )
+# Tests only: headless Chromium loads the status page; promtool (Debian's prometheus) checks /metrics.
+packages+=(chromium prometheus)
 # npm fetches the example's GeoIP data; machines with Node.js from elsewhere already have it.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

@@ -49,9 +49,12 @@ ControlServer::ControlServer(const ControlApi& api, const geo::SocketAddress& ad
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
   http_->new_task_queue = [] { return new httplib::ThreadPool(2); };
-  http_->set_keep_alive_max_count(100);
-  http_->set_read_timeout(5, 0);
-  http_->set_write_timeout(5, 0);
+  // One request per connection, and little patience with a slow sender: httplib's stop() waits
+  // for every connection's thread, and SIGTERM must be done within a second. Callers are local
+  // tools and a page polling every 2 s; a new connection each time costs them nothing.
+  http_->set_keep_alive_max_count(1);
+  http_->set_read_timeout(0, 500000);
+  http_->set_write_timeout(1, 0);
   http_->set_payload_max_length(64 * 1024);
 
   auto handle = [this](const httplib::Request& request, httplib::Response& response) {
