@@ -75,6 +75,17 @@ ControlServer::ControlServer(const ControlApi& api, const geo::SocketAddress& ad
     response.set_header("Cache-Control", "no-store");
     response.set_content(reply.body, reply.content_type.c_str());
   };
+  // httplib's own refusals come with no body; give them a JSON reason like ours. The common one:
+  // httplib 0.11 rejects a POST with no Content-Length (as `curl -X POST` sends) with a 400.
+  http_->set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request& request, httplib::Response& response) {
+        if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // ours
+        std::string reason = fmt::format("HTTP {}", response.status);
+        if (response.status == 400 && request.method == "POST" && !request.has_header("Content-Length"))
+          reason = "a POST needs a Content-Length (send an empty body: curl -d '' ...)";
+        response.set_content(fmt::format("{{\"error\": \"{}\"}}\n", reason), "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   // Every method reaches our routes, so a wrong one gets 405 with Allow rather than httplib's 404.
   const httplib::Server::Handler handler = handle;
   http_->Get(".*", handler).Post(".*", handler).Put(".*", handler).Patch(".*", handler);

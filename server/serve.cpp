@@ -77,10 +77,13 @@ int serve(const ServeOptions& options) {
     control_address = *address;
   }
   if (settings.control_token.empty() && !is_loopback(control_address.address)) {
+    const std::string where = !options.control.empty()
+                                  ? std::string("--control")
+                                  : fmt::format("{}:{}", config->file, settings.control_line);
     spdlog::error(
-        "{}:{}: control address {} is not loopback: set server.control_token_file to open it "
-        "beyond this host",
-        config->file, settings.control_line, control_address.to_string());
+        "{}: control address {} is not loopback: set server.control_token_file to open it beyond "
+        "this host",
+        where, control_address.to_string());
     return 1;
   }
   Overrides overrides;
@@ -117,8 +120,16 @@ int serve(const ServeOptions& options) {
   // them back before serving (bench/scale.sh measured 554 MB RSS at 10,000 profiles).
   malloc_trim(0);
 
-  for (const auto& [profile, endpoint] : overrides.apply(*config, *first.health))
+  const auto dropped = overrides.apply(*config, *first.health);
+  for (const auto& [profile, endpoint] : dropped)
     spdlog::warn("server: override of {}/{} dropped: the endpoint is not in the config", profile, endpoint);
+  if (!dropped.empty()) {
+    try {
+      overrides.save(settings.state_file);
+    } catch (const StateFileError& error) {
+      spdlog::error("server: state file not rewritten: {}", error.what());  // the next change retries
+    }
+  }
   for (const auto& [key, entry] : overrides.entries())
     spdlog::info("server: override {}/{} {} restored since={}", key.first, key.second,
                  probes::to_string(entry.value), iso_time(entry.since));

@@ -25,14 +25,16 @@ constexpr std::string_view page = R"html(<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy"
-      content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'">
+      content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self';
+               img-src data:; base-uri 'none'; form-action 'none'">
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
 <title>Meridian status</title>
 <style>
 :root {
   --bg: #f4f6f9; --panel: #ffffff; --text: #1c2330; --muted: #637083; --faint: #94a0b2;
-  --line: #e2e7ee; --head: #f8f9fb; --accent: #2f5fd0; --mono: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace;
+  --line: #e2e7ee; --head: #f8f9fb; --accent: #2f5fd0;
+  --mono: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace;
   --online: #1b7f3b;     --online-bg: #e3f5e8;
   --degraded: #b42318;   --degraded-bg: #fde8e6;
   --checking: #935f00;   --checking-bg: #fff1cc;
@@ -62,7 +64,8 @@ constexpr std::string_view page = R"html(<!DOCTYPE html>
 html { -webkit-text-size-adjust: 100%; }
 body {
   margin: 0; background: var(--bg); color: var(--text);
-  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "DejaVu Sans", Arial, sans-serif;
+  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "DejaVu Sans", Arial,
+        sans-serif;
 }
 .wrap { max-width: 1440px; margin: 0 auto; padding: 0 24px; }
 .mono, code { font-family: var(--mono); font-size: 12.5px; }
@@ -76,17 +79,20 @@ header.top { background: var(--panel); border-bottom: 1px solid var(--line); }
 .brand { display: flex; align-items: baseline; gap: 10px; }
 .brand h1 { font-size: 20px; letter-spacing: -0.01em; }
 .brand .logo { width: 14px; height: 14px; border-radius: 50%; align-self: center;
-               background: conic-gradient(var(--accent) 0 25%, transparent 0 50%, var(--accent) 0 75%, transparent 0);
+               background: conic-gradient(var(--accent) 0 25%, transparent 0 50%, var(--accent) 0 75%,
+                                          transparent 0);
                border: 2px solid var(--accent); }
 .refresh { display: flex; align-items: center; gap: 8px; color: var(--muted); font-size: 13px; }
 .dot { width: 9px; height: 9px; border-radius: 50%; background: var(--faint); flex: none; }
 .dot.live { background: var(--online); box-shadow: 0 0 0 3px var(--online-bg); }
 .dot.down { background: var(--degraded); box-shadow: 0 0 0 3px var(--degraded-bg); }
 .cards { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 12px; padding: 4px 0 12px; }
-.card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; background: var(--head); min-width: 0; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; background: var(--head);
+        min-width: 0; }
 .card .label { font-size: 11.5px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
 .card .value { font-size: 22px; font-weight: 650; margin-top: 2px; font-variant-numeric: tabular-nums; }
-.card .sub { font-size: 12.5px; color: var(--muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.card .sub { font-size: 12.5px; color: var(--muted); white-space: nowrap; overflow: hidden;
+             text-overflow: ellipsis; }
 .value.good { color: var(--online); }
 .value.bad { color: var(--degraded); }
 .value.warn { color: var(--checking); }
@@ -104,12 +110,13 @@ dl.meta dd { margin: 0; overflow-wrap: anywhere; }
 body.stale main { opacity: .6; filter: grayscale(.35); transition: opacity .2s; }
 
 /* Overview */
-.overview { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; margin: 18px 0 4px; color: var(--muted); font-size: 13px; }
+.overview { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; margin: 18px 0 4px;
+            color: var(--muted); font-size: 13px; }
 .overview .count { display: inline-flex; align-items: center; gap: 6px; }
 
 /* Profiles */
-section.profile, section.changes { background: var(--panel); border: 1px solid var(--line); border-radius: 10px;
-                                   margin: 16px 0; overflow: hidden; }
+section.profile, section.changes { background: var(--panel); border: 1px solid var(--line);
+                                   border-radius: 10px; margin: 16px 0; overflow: hidden; }
 .phead { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 14px; padding: 14px 16px 10px; }
 .phead h2 { font-size: 17px; }
 .phead .fqdn { font-family: var(--mono); font-size: 13px; color: var(--muted); }
@@ -137,21 +144,28 @@ tbody tr:last-child td { border-bottom: none; }
 td .sub { display: block; font-size: 12px; font-weight: 400; color: var(--muted); margin-top: 1px; }
 td.name { font-weight: 600; white-space: nowrap; }
 td.target { overflow-wrap: anywhere; }
-td.target a { color: var(--accent); text-decoration: none; }
-td.target a:hover { text-decoration: underline; }
+td.target .address { white-space: nowrap; }
+/* One column grid for every profile, so the tables line up down the page. */
+table.endpoints { table-layout: fixed; min-width: 1060px; }
+table.endpoints td { overflow-wrap: anywhere; }
+table.endpoints td.when, table.endpoints td.name { overflow-wrap: normal; }
 td.reason { color: var(--muted); max-width: 320px; overflow-wrap: anywhere; }
-td.when { white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.when, td .sub time { white-space: nowrap; font-variant-numeric: tabular-nums; }
+a { color: var(--accent); text-decoration: none; }
+a:hover { text-decoration: underline; }
 .empty { padding: 14px 16px; color: var(--muted); font-style: italic; }
-.chip { display: inline-block; font-size: 10.5px; font-weight: 700; letter-spacing: .05em; text-transform: uppercase;
-        color: var(--online); background: var(--online-bg); border-radius: 4px; padding: 0 5px; margin-left: 6px;
-        vertical-align: 1px; }
+.chip { display: inline-block; font-size: 10.5px; font-weight: 700; letter-spacing: .05em;
+        text-transform: uppercase; color: var(--online); background: var(--online-bg); border-radius: 4px;
+        padding: 0 5px; margin-left: 6px; vertical-align: 1px; }
 
 /* Status pills: colour plus text, never colour alone. */
 .pill { display: inline-flex; align-items: center; gap: 6px; padding: 1px 9px 1px 7px; border-radius: 999px;
-        font-size: 12.5px; font-weight: 600; white-space: nowrap; color: var(--muted); background: var(--head);
-        border: 1px solid transparent; }
-.pill::before { content: ""; width: 7px; height: 7px; border-radius: 50%; background: currentColor; flex: none; }
-.pill.small { font-size: 11.5px; font-weight: 500; padding: 0 7px 0 6px; background: transparent; border-color: currentColor; }
+        font-size: 12.5px; font-weight: 600; white-space: nowrap; color: var(--muted);
+        background: var(--head); border: 1px solid transparent; }
+.pill::before { content: ""; width: 7px; height: 7px; border-radius: 50%; background: currentColor;
+                flex: none; }
+.pill.small { font-size: 11.5px; font-weight: 500; padding: 0 7px 0 6px; background: transparent;
+              border-color: currentColor; }
 .st-online { color: var(--online); background: var(--online-bg); }
 .st-degraded { color: var(--degraded); background: var(--degraded-bg); }
 .st-checking { color: var(--checking); background: var(--checking-bg); }
@@ -169,7 +183,10 @@ tr.ep td:first-child { box-shadow: inset 3px 0 0 transparent; }
 tr.ep[data-status="Degraded"] td:first-child { box-shadow: inset 3px 0 0 var(--degraded); }
 tr.ep[data-status="CheckingEndpoint"] td:first-child { box-shadow: inset 3px 0 0 var(--checking); }
 tr.ep[data-override="force-up"] td:first-child { box-shadow: inset 5px 0 0 var(--forced); }
-tr.ep[data-override="drain"] td { background: repeating-linear-gradient(-45deg, var(--drain-a) 0 10px, var(--drain-b) 10px 20px) fixed; }
+tr.ep[data-override="drain"] td {
+  /* fixed: the stripes run on across cell borders instead of restarting in each cell */
+  background: repeating-linear-gradient(-45deg, var(--drain-a) 0 10px, var(--drain-b) 10px 20px) fixed;
+}
 tr.ep[data-override="drain"] td:first-child { box-shadow: inset 5px 0 0 var(--drain-edge); }
 tr.ep[data-override="drain"] td.name, tr.ep[data-override="drain"] td.target { color: var(--muted); }
 .ovr { display: inline-block; border-radius: 4px; padding: 1px 8px; font-size: 11.5px; font-weight: 800;
@@ -191,16 +208,20 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
     <div class="bar">
       <div class="brand"><span class="logo" aria-hidden="true"></span><h1>Meridian</h1>
         <span class="muted" id="version"></span></div>
-      <div class="refresh" aria-live="polite"><span class="dot" id="live-dot"></span><span id="refreshed">Loading&hellip;</span></div>
+      <div class="refresh" aria-live="polite">
+        <span class="dot" id="live-dot"></span><span id="refreshed">Loading&hellip;</span>
+      </div>
     </div>
     <div class="cards">
       <div class="card"><div class="label">Readiness</div><div class="value" id="ready">&mdash;</div>
         <div class="sub" id="ready-detail"></div></div>
-      <div class="card"><div class="label">Config generation</div><div class="value" id="generation">&mdash;</div>
+      <div class="card"><div class="label">Config generation</div>
+        <div class="value" id="generation">&mdash;</div>
         <div class="sub" id="loaded-at"></div></div>
       <div class="card"><div class="label">Last reload</div><div class="value" id="reload">&mdash;</div>
         <div class="sub" id="reload-detail"></div></div>
-      <div class="card"><div class="label">Health generation</div><div class="value" id="health-generation">&mdash;</div>
+      <div class="card"><div class="label">Health generation</div>
+        <div class="value" id="health-generation">&mdash;</div>
         <div class="sub" id="uptime"></div></div>
     </div>
     <dl class="meta">
@@ -213,7 +234,9 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
 <div class="wrap">
   <div class="banner error" id="fetch-error" role="alert" hidden></div>
   <div class="banner warn" id="reload-error" hidden></div>
-  <noscript><div class="banner error">This page needs JavaScript; the same data is at <code>/v1/status</code>.</div></noscript>
+  <noscript>
+    <div class="banner error">This page needs JavaScript; the same data is at <code>/v1/status</code>.</div>
+  </noscript>
   <main>
     <div class="overview" id="overview"></div>
     <div id="profiles"></div>
@@ -233,22 +256,31 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
   const REFRESH_MS = 2000;
   const FETCH_TIMEOUT_MS = 5000;
   const STATUS_CLASS = {
-    Online: 'st-online', Degraded: 'st-degraded', CheckingEndpoint: 'st-checking', Disabled: 'st-disabled',
-    Inactive: 'st-inactive', Stopped: 'st-stopped', NotMonitored: 'st-notmonitored',
+    Online: 'st-online',
+    Degraded: 'st-degraded',
+    CheckingEndpoint: 'st-checking',
+    Disabled: 'st-disabled',
+    Inactive: 'st-inactive',
+    Stopped: 'st-stopped',
+    NotMonitored: 'st-notmonitored',
   };
   const OVERRIDE_TEXT = {drain: 'drained', 'force-up': 'forced up'};
+  // Endpoint, target, status, probe status, override, reason, last probe, last change (percent).
+  const COLUMN_WIDTHS = [14, 12, 13, 12, 10, 15, 14, 10];
 
-  let last = null;      // the last status that rendered
-  let skewMs = 0;       // browser clock minus server clock, from the last reply
-  let failures = 0;     // fetches failed in a row
+  let last = null;   // the last status that rendered
+  let skewMs = 0;    // browser clock minus server clock, from the last reply
+  let failures = 0;  // fetches failed in a row
 
   // DOM building: text goes in as text nodes, attributes through setAttribute, never as markup.
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(attrs || {})) {
       if (value === null || value === undefined || value === false) continue;
-      if (key === 'class') node.className = value;
-      else node.setAttribute(key, value === true ? '' : String(value));
+      if (key === 'class')
+        node.className = value;
+      else
+        node.setAttribute(key, value === true ? '' : String(value));
     }
     add(node, children);
     return node;
@@ -256,19 +288,27 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
   function add(node, ...children) {
     for (const child of children) {
       if (child === null || child === undefined || child === false) continue;
-      if (Array.isArray(child)) add(node, ...child);
-      else node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+      if (Array.isArray(child))
+        add(node, ...child);
+      else
+        node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
   }
-  function setText(id, text) { document.getElementById(id).textContent = text; }
-  function setClass(id, cls) { document.getElementById(id).className = cls; }
+  function setText(id, text) {
+    document.getElementById(id).textContent = text;
+  }
+  function setClass(id, cls) {
+    document.getElementById(id).className = cls;
+  }
 
   // Times: the server sends ISO 8601 UTC; we show ages against the server's clock.
   function parse(iso) {
     const t = iso ? Date.parse(iso) : NaN;
     return Number.isFinite(t) ? t : null;
   }
-  function serverNow() { return Date.now() - skewMs; }
+  function serverNow() {
+    return Date.now() - skewMs;
+  }
   function duration(ms) {
     let s = Math.max(0, Math.round(ms / 1000));
     if (s < 60) return s + ' s';
@@ -278,9 +318,15 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
     if (h) return h + ' h ' + m + ' min';
     return m + ' min ' + s + ' s';
   }
-  function ago(t) { return t === null ? '' : duration(serverNow() - t) + ' ago'; }
-  function utc(t) { return new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'); }
-  function clock(t) { return new Date(t).toISOString().slice(11, 19); }
+  function ago(t) {
+    return t === null ? '' : duration(serverNow() - t) + ' ago';
+  }
+  function utc(t) {
+    return new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  }
+  function clock(t) {
+    return new Date(t).toISOString().slice(11, 19);
+  }
   // "3 s ago" with the exact time on hover; a dash when there is no time.
   function when(iso, fallback) {
     const t = parse(iso);
@@ -292,7 +338,9 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
     const cls = STATUS_CLASS[status] || '';
     return el('span', {class: 'pill ' + cls + (small ? ' small' : '')}, status || 'unknown');
   }
-  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
+  function plural(n, word) {
+    return n + ' ' + word + (n === 1 ? '' : 's');
+  }
 
   function renderHeader(s) {
     setText('version', s.version ? 'v' + s.version : '');
@@ -311,8 +359,10 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
     const waiting = profiles.filter((p) => p.enabled !== false && p.ready === false).map((p) => p.name);
     setText('ready', s.ready ? 'Ready' : 'Not ready');
     setClass('ready', 'value ' + (s.ready ? 'good' : 'warn'));
-    setText('ready-detail', waiting.length ? 'waiting for first verdicts: ' + waiting.join(', ')
-                                           : plural(profiles.length, 'profile') + ' answering');
+    setText(
+        'ready-detail',
+        waiting.length ? 'waiting for first verdicts: ' + waiting.join(', ') :
+                         plural(profiles.length, 'profile') + ' answering');
 
     const reload = s.last_reload;
     const banner = document.getElementById('reload-error');
@@ -354,9 +404,12 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
         if (e.override === 'drain') ++drained;
         if (e.override === 'force-up') ++forced;
       }
-    const items = [el('span', null, plural(profiles.length, 'profile') + ', ' + plural(endpoints, 'endpoint') + ':')];
+    const items = [el(
+        'span', null,
+        plural(profiles.length, 'profile') + ', ' + plural(endpoints, 'endpoint') + (endpoints ? ':' : ''))];
     for (const status of Object.keys(STATUS_CLASS))
-      if (counts[status]) items.push(el('span', {class: 'count'}, pill(status, true), String(counts[status])));
+      if (counts[status])
+        items.push(el('span', {class: 'count'}, pill(status, true), String(counts[status])));
     if (drained) items.push(el('span', {class: 'ovr ovr-drain'}, drained + ' drained'));
     if (forced) items.push(el('span', {class: 'ovr ovr-force-up'}, forced + ' forced up'));
     document.getElementById('overview').replaceChildren(...items);
@@ -373,41 +426,54 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
     if (answer.kind === 'nodata' || !records.length) {
       if (!answer.rcode || answer.rcode === 'NOERROR') add(row, el('span', {class: 'none'}, 'NODATA'));
     } else {
-      add(row, el('span', {class: 'records'}, (answer.kind === 'cname' ? 'CNAME ' : '') + records.join(', ')));
+      add(row,
+          el('span', {class: 'records'}, (answer.kind === 'cname' ? 'CNAME ' : '') + records.join(', ')));
     }
-    if ((answer.endpoints || []).length) add(row, el('span', {class: 'via'}, 'from ' + answer.endpoints.join(', ')));
+    if ((answer.endpoints || []).length)
+      add(row, el('span', {class: 'via'}, 'from ' + answer.endpoints.join(', ')));
     return row;
   }
 
   // What distinguishes an endpoint under this routing method: its priority, weight, region...
   function methodDetail(method, e) {
     switch (method) {
-      case 'priority': return 'priority ' + e.priority;
-      case 'weighted': return 'weight ' + e.weight;
-      case 'geographic': return (e.geo || []).join(', ');
-      case 'subnet': return (e.subnets || []).join(', ');
-      case 'performance': return e.location || '';
-      default: return '';
+      case 'priority':
+        return 'priority ' + e.priority;
+      case 'weighted':
+        return 'weight ' + e.weight;
+      case 'geographic':
+        return (e.geo || []).join(', ');
+      case 'subnet':
+        return (e.subnets || []).join(', ');
+      case 'performance':
+        return e.location || '';
+      default:
+        return '';
     }
   }
 
   function renderTarget(e) {
     if (e.kind === 'nested') {
       const child = e.child_profile || '?';
-      return el('td', {class: 'target'}, el('span', {class: 'muted'}, 'profile '),
-                el('a', {href: '#profile-' + encodeURIComponent(child)}, child));
+      return el(
+          'td', {class: 'target'}, el('span', {class: 'muted'}, 'profile '),
+          el('a', {href: '#profile-' + encodeURIComponent(child)}, child));
     }
-    const resolved = (e.resolved || []).length ? el('span', {class: 'sub mono'}, '\u2192 ' + e.resolved.join(', ')) : null;
-    return el('td', {class: 'target'}, el('span', {class: 'mono'}, e.target ?? '\u2014'), resolved);
+    const resolved =
+        (e.resolved || []).length ? el('span', {class: 'sub mono'}, '\u2192 ' + e.resolved.join(', ')) : null;
+    return el(
+        'td', {class: 'target'},
+        el('span', {class: 'mono' + (e.kind === 'address' ? ' address' : '')}, e.target ?? '\u2014'),
+        resolved);
   }
 
   function renderProbe(e) {
     const probe = e.last_probe;
     const m = e.monitor;
     const title = m ? m.protocol + ' :' + m.port + (m.path || '') + ' every ' + duration(m.interval_ms) +
-                      ', timeout ' + duration(m.timeout_ms) + ', tolerates ' + m.tolerated_failures + ' failures'
-                    : null;
-    const cell = el('td', {class: 'when', title: title});
+            ', timeout ' + duration(m.timeout_ms) + ', tolerates ' + m.tolerated_failures + ' failures' :
+                      null;
+    const cell = el('td', {class: 'probe', title: title});
     if (!probe) {
       add(cell, el('span', {class: 'faint'}, m ? 'pending' : 'not probed'));
       return cell;
@@ -419,20 +485,30 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
 
   function renderEndpoint(p, e, answering) {
     const override = OVERRIDE_TEXT[e.override] ? e.override : 'none';
-    const row = el('tr', {class: 'ep', 'data-profile': p.name, 'data-endpoint': e.name,
-                          'data-status': e.status, 'data-override': override});
-    const detail = [methodDetail(p.method, e), e.always_serve ? 'always serve' : '',
-                    e.enabled === false ? 'disabled in config' : ''].filter(Boolean).join(' \u00b7 ');
-    add(row, el('td', {class: 'name'}, e.name, answering.has(e.name) ? el('span', {class: 'chip'}, 'in answer') : null,
-                detail ? el('span', {class: 'sub'}, detail) : null));
+    const row = el('tr', {
+      class: 'ep',
+      'data-profile': p.name,
+      'data-endpoint': e.name,
+      'data-status': e.status,
+      'data-override': override
+    });
+    const detail = [
+      methodDetail(p.method, e), e.always_serve ? 'always serve' : '',
+      e.enabled === false ? 'disabled in config' : ''
+    ].filter(Boolean).join(' \u00b7 ');
+    add(row,
+        el('td', {class: 'name'}, e.name,
+           answering.has(e.name) ? el('span', {class: 'chip'}, 'in answer') : null,
+           detail ? el('span', {class: 'sub'}, detail) : null));
     add(row, renderTarget(e));
     add(row, el('td', {class: 'status'}, pill(e.status)));
     add(row, el('td', {class: 'probe-status'}, e.probe_status ? pill(e.probe_status, true) : null));
     const overrideCell = el('td', {class: 'override'});
     if (override !== 'none') {
       const since = parse(e.override_since);
-      add(overrideCell, el('span', {class: 'ovr ovr-' + override, title: since === null ? null : 'since ' + utc(since)},
-                            OVERRIDE_TEXT[override]));
+      add(overrideCell,
+          el('span', {class: 'ovr ovr-' + override, title: since === null ? null : 'since ' + utc(since)},
+             OVERRIDE_TEXT[override]));
     }
     add(row, overrideCell);
     add(row, el('td', {class: 'reason'}, e.reason || ''));
@@ -446,35 +522,47 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
     const answer = p.answer || {};
     const answering = new Set([...(answer.A?.endpoints || []), ...(answer.AAAA?.endpoints || [])]);
     const serving = endpoints.filter((e) => e.available).length;
-    const head = el('div', {class: 'phead'}, el('h2', null, p.name), el('span', {class: 'fqdn'}, p.fqdn),
-                    el('span', {class: 'tag'}, p.method), el('span', {class: 'tag'}, 'TTL ' + p.ttl + ' s'),
-                    p.enabled === false ? el('span', {class: 'tag bad'}, 'profile disabled') : null,
-                    p.enabled !== false && p.ready === false ? el('span', {class: 'tag warn'}, 'not ready') : null,
-                    el('span', {class: 'spacer'}),
-                    el('span', {class: 'muted'}, serving + ' of ' + plural(endpoints.length, 'endpoint') + ' available'));
-    const answers = el('div', {class: 'answers'}, renderAnswer('A', answer.A), renderAnswer('AAAA', answer.AAAA));
+    const head = el(
+        'div', {class: 'phead'}, el('h2', null, p.name), el('span', {class: 'fqdn'}, p.fqdn),
+        el('span', {class: 'tag'}, p.method), el('span', {class: 'tag'}, 'TTL ' + p.ttl + ' s'),
+        p.enabled === false ? el('span', {class: 'tag bad'}, 'profile disabled') : null,
+        p.enabled !== false && p.ready === false ? el('span', {class: 'tag warn'}, 'not ready') : null,
+        el('span', {class: 'spacer'}),
+        el('span', {class: 'muted'}, serving + ' of ' + plural(endpoints.length, 'endpoint') + ' available'));
+    const answers =
+        el('div', {class: 'answers'}, renderAnswer('A', answer.A), renderAnswer('AAAA', answer.AAAA));
     const body = el('tbody', null, endpoints.map((e) => renderEndpoint(p, e, answering)));
-    const table = endpoints.length
-      ? el('div', {class: 'scroll'}, el('table', {class: 'endpoints'},
-          el('thead', null, el('tr', null, ['Endpoint', 'Target', 'Status', 'Probe status', 'Override', 'Reason',
-                                            'Last probe', 'Last change'].map((h) => el('th', null, h)))),
-          body))
-      : el('div', {class: 'empty'}, 'No endpoints.');
-    return el('section', {class: 'profile', id: 'profile-' + p.name, 'data-profile': p.name}, head, answers, table);
+    const table = endpoints.length ?
+        el('div', {class: 'scroll'},
+           el('table', {class: 'endpoints'},
+              el('colgroup', null, COLUMN_WIDTHS.map((w) => el('col', {style: 'width: ' + w + '%'}))),
+              el('thead', null,
+                 el('tr', null,
+                    [
+                      'Endpoint', 'Target', 'Status', 'Probe status', 'Override', 'Reason', 'Last probe',
+                      'Last change'
+                    ].map((h) => el('th', null, h)))),
+              body)) :
+        el('div', {class: 'empty'}, 'No endpoints.');
+    return el(
+        'section', {class: 'profile', id: 'profile-' + p.name, 'data-profile': p.name}, head, answers, table);
   }
 
   function renderChanges(changes) {
     setText('changes-count', changes.length ? plural(changes.length, 'change') + ', newest first' : '');
     const rows = changes.map((c) => {
       const t = parse(c.at);
-      return el('tr', {'data-profile': c.profile, 'data-endpoint': c.endpoint},
-                el('td', {class: 'when'}, t === null ? '\u2014' : clock(t), el('span', {class: 'sub'}, when(c.at))),
-                el('td', null, el('a', {href: '#profile-' + encodeURIComponent(c.profile || '')}, c.profile)),
-                el('td', {class: 'name'}, c.endpoint),
-                el('td', {class: 'when'}, pill(c.from, true), el('span', {class: 'arrow'}, '\u2192'), pill(c.to, true)),
-                el('td', {class: 'reason'}, c.reason || ''));
+      return el(
+          'tr', {'data-profile': c.profile, 'data-endpoint': c.endpoint},
+          el('td', {class: 'when'}, t === null ? '\u2014' : clock(t), el('span', {class: 'sub'}, when(c.at))),
+          el('td', null, el('a', {href: '#profile-' + encodeURIComponent(c.profile || '')}, c.profile)),
+          el('td', {class: 'name'}, c.endpoint),
+          el('td', {class: 'when'}, pill(c.from, true), el('span', {class: 'arrow'}, '\u2192'),
+             pill(c.to, true)),
+          el('td', {class: 'reason'}, c.reason || ''));
     });
-    if (!rows.length) rows.push(el('tr', null, el('td', {colspan: 5, class: 'empty'}, 'No changes since start.')));
+    if (!rows.length)
+      rows.push(el('tr', null, el('td', {colspan: 5, class: 'empty'}, 'No changes since start.')));
     document.getElementById('changes').replaceChildren(...rows);
   }
 
@@ -483,7 +571,9 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
     const profiles = s.profiles || [];
     renderOverview(profiles);
     const sections = profiles.map(renderProfile);
-    if (!sections.length) sections.push(el('section', {class: 'profile'}, el('div', {class: 'empty'}, 'No profiles configured.')));
+    if (!sections.length)
+      sections.push(
+          el('section', {class: 'profile'}, el('div', {class: 'empty'}, 'No profiles configured.')));
     document.getElementById('profiles').replaceChildren(...sections);
     renderChanges(s.changes || []);
   }
@@ -502,9 +592,13 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
     banner.replaceChildren(el('strong', null, 'Cannot load status.'), error + '. ');
     if (last) {
       const t = parse(last.now);
-      add(banner, 'Showing the last data received' + (t === null ? '' : ', from ' + clock(t) + ' UTC (' + ago(t) + ')') + '. ');
+      add(banner,
+          'Showing the last data received' +
+              (t === null ? '' : ', from ' + clock(t) + ' UTC (' + ago(t) + ')') + '. ');
     }
-    add(banner, 'Retrying every ' + REFRESH_MS / 1000 + ' s' + (failures > 1 ? ' (' + failures + ' failures in a row)' : '') + '.');
+    add(banner,
+        'Retrying every ' + REFRESH_MS / 1000 + ' s' +
+            (failures > 1 ? ' (' + failures + ' failures in a row)' : '') + '.');
     banner.hidden = false;
     setText('refreshed', last ? 'Stale since ' + clock(parse(last.now) ?? Date.now()) + ' UTC' : 'No data');
   }
@@ -515,14 +609,20 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
     try {
       let reply;
       try {
-        reply = await fetch('v1/status', {cache: 'no-store', headers: {Accept: 'application/json'}, signal: abort.signal});
+        reply = await fetch(
+            'v1/status', {cache: 'no-store', headers: {Accept: 'application/json'}, signal: abort.signal});
       } catch (e) {
-        throw new Error(abort.signal.aborted ? 'no reply within ' + FETCH_TIMEOUT_MS / 1000 + ' s'
-                                             : 'the server is unreachable');
+        throw new Error(
+            abort.signal.aborted ? 'no reply within ' + FETCH_TIMEOUT_MS / 1000 + ' s' :
+                                   'the server is unreachable');
       }
       const text = await reply.text();
       let body;
-      try { body = JSON.parse(text); } catch (e) { body = null; }
+      try {
+        body = JSON.parse(text);
+      } catch (e) {
+        body = null;
+      }
       if (!reply.ok) throw new Error('HTTP ' + reply.status + (body && body.error ? ': ' + body.error : ''));
       if (!body || typeof body !== 'object') throw new Error('the reply is not JSON');
       return body;
@@ -551,7 +651,10 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
     if (error) {
       ++failures;
       // Re-render the last good data so its ages keep counting while the server is away.
-      if (last) try { render(last); } catch (ignored) {}
+      if (last) try {
+          render(last);
+        } catch (ignored) {
+        }
     } else {
       failures = 0;
       document.body.setAttribute('data-loaded', 'true');
@@ -569,6 +672,8 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
 
 }  // namespace
 
-std::string_view status_page_html() { return page; }
+std::string_view status_page_html() {
+  return page;
+}
 
 }  // namespace meridian::server
