@@ -39,8 +39,11 @@ int http_status(OverrideResult::Outcome outcome) {
 
 }  // namespace
 
-ControlApi::ControlApi(Reloader& reloader, MetricsWriter metrics)
-    : reloader_(reloader), metrics_(std::move(metrics)), started_(Clock::now()) {}
+ControlApi::ControlApi(Reloader& reloader, MetricsWriter metrics, std::function<void()> after_reload)
+    : reloader_(reloader),
+      metrics_(std::move(metrics)),
+      after_reload_(std::move(after_reload)),
+      started_(Clock::now()) {}
 
 ControlReply ControlApi::handle(const ControlRequest& request) const {
   static const std::regex override_route(R"(^/v1/profiles/([^/]+)/endpoints/([^/]+)/([^/]+)$)");
@@ -102,6 +105,7 @@ ControlReply ControlApi::reload() const {
     body["error"] = result.error;
     return json_reply(422, body);
   }
+  if (after_reload_) after_reload_();
   body["zones"] = result.zones;
   body["profiles"] = result.profiles;
   body["endpoints"] = result.endpoints;

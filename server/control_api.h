@@ -44,7 +44,8 @@ using MetricsWriter = std::function<void(std::string& out, const Running& runnin
 
 class ControlApi {
  public:
-  ControlApi(Reloader& reloader, MetricsWriter metrics);
+  // `after_reload` runs on the request's thread after each successful POST /v1/reload.
+  ControlApi(Reloader& reloader, MetricsWriter metrics, std::function<void()> after_reload = {});
   ControlReply handle(const ControlRequest& request) const;
 
  private:
@@ -57,6 +58,7 @@ class ControlApi {
 
   Reloader& reloader_;
   MetricsWriter metrics_;
+  std::function<void()> after_reload_;
   const Clock::time_point started_;
 };
 

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <future>
 #include <stdexcept>
 
 namespace meridian::server {
@@ -38,7 +39,11 @@ bool is_loopback(const geo::Address& address) {
 }
 
 ControlServer::ControlServer(const ControlApi& api, const geo::SocketAddress& address, std::string token)
-    : api_(api), token_(std::move(token)), bound_(address), http_(std::make_unique<httplib::Server>()) {
+    : api_(api),
+      token_(std::move(token)),
+      bound_(address),
+      http_(std::make_unique<httplib::Server>()),
+      state_(std::make_shared<State>()) {
   if (token_.empty() && !is_loopback(address.address))
     throw std::invalid_argument(fmt::format(
         "control address {} is not loopback: set server.control_token_file, or listen on 127.0.0.1 or [::1]",
@@ -49,15 +54,28 @@ ControlServer::ControlServer(const ControlApi& api, const geo::SocketAddress& ad
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
   http_->new_task_queue = [] { return new httplib::ThreadPool(2); };
-  // One request per connection, and little patience with a slow sender: httplib's stop() waits
-  // for every connection's thread, and SIGTERM must be done within a second. Callers are local
-  // tools and a page polling every 2 s; a new connection each time costs them nothing.
+  // One request per connection, and little patience with a slow or silent client: httplib's
+  // stop() waits for every connection's thread (see stop()). Callers are local tools and a page
+  // polling every 2 s; a new connection each time costs them nothing.
   http_->set_keep_alive_max_count(1);
+  http_->set_keep_alive_timeout(1);
   http_->set_read_timeout(0, 500000);
   http_->set_write_timeout(1, 0);
   http_->set_payload_max_length(64 * 1024);
 
-  auto handle = [this](const httplib::Request& request, httplib::Response& response) {
+  auto handle = [this, state = state_](const httplib::Request& request, httplib::Response& response) {
+    // Counted first, then the flag read (stop() does the reverse): one of the two sees the other.
+    ++state->in_flight;
+    if (state->stopping.load()) {  // an idle connection stop() left: `this` may be gone
+      --state->in_flight;
+      response.status = 503;
+      response.set_content("{\"error\": \"the server is stopping\"}\n", "application/json");
+      return;
+    }
+    struct Done {
+      std::atomic<int>& in_flight;
+      ~Done() { --in_flight; }
+    } done{state->in_flight};
     ControlRequest call;
     call.method = request.method;
     call.path = request.path;
@@ -107,7 +125,12 @@ ControlServer::~ControlServer() {
 }
 
 void ControlServer::start() {
-  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  std::promise<void> done;
+  finished_ = done.get_future();
+  thread_ = std::thread([this, done = std::move(done)]() mutable {
+    http_->listen_after_bind();  // returns once every request thread has finished
+    done.set_value();
+  });
   // httplib's stop() does nothing before its loop runs, and a SIGTERM may come that early: wait
   // for it (it starts in microseconds; httplib 0.11 has no event to wait on).
   while (!http_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -115,8 +138,21 @@ void ControlServer::start() {
 
 void ControlServer::stop() {
   if (!thread_.joinable()) return;
-  http_->stop();
-  thread_.join();
+  state_->stopping.store(true);
+  http_->stop();  // closes the listening socket: nothing new is accepted
+  // Requests in flight finish; but httplib also waits out each idle connection's keep-alive
+  // timeout (a second, and 0.11 has no shorter), and SIGTERM must be done within one. Past
+  // half a second the threads are left to the process's exit, with the server they use
+  // (deliberately never freed) answering 503 to anything that still arrives.
+  if (finished_.wait_for(std::chrono::milliseconds(500)) == std::future_status::ready) {
+    thread_.join();
+    return;
+  }
+  // What is in flight is answered first (a reload may take seconds), idle connections are not.
+  while (state_->in_flight.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  spdlog::info("control: stopped; idle connections left to close with the process");
+  thread_.detach();
+  (void)http_.release();
 }
 
 }  // namespace meridian::server

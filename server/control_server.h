@@ -7,6 +7,8 @@
 // without one (only allowed on a loopback address), every loopback client may do everything.
 #pragma once
 
+#include <atomic>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -31,7 +33,8 @@ class ControlServer {
 
   const geo::SocketAddress& address() const { return bound_; }
   void start();
-  // Stops accepting, lets requests in flight finish, joins the threads. Safe to call twice.
+  // Stops accepting and lets requests in flight finish, waiting half a second at most (then the
+  // remaining threads, idle, end with the process). Safe to call twice.
   void stop();
 
  private:
@@ -39,6 +42,13 @@ class ControlServer {
   const std::string token_;
   geo::SocketAddress bound_;
   std::unique_ptr<httplib::Server> http_;
+  // Shared with the request handler, which may outlive this object (stop()).
+  struct State {
+    std::atomic<bool> stopping{false};
+    std::atomic<int> in_flight{0};
+  };
+  std::shared_ptr<State> state_;
+  std::future<void> finished_;  // ready once the listening thread is done
   std::thread thread_;
 };
 

@@ -59,25 +59,25 @@ class AnswerCounters {
         cells_(std::make_unique<Counter[]>(stride_ * slots.total() + 8)),
         first_(aligned(cells_.get())) {}
 
+  // One thread's counters, as pointers into its slot: counting is an indexed increment.
   struct Slot {
-    Counter* base;
-    size_t zones;
-    size_t profiles;
-    Counter& response(size_t zone_position, unsigned rcode) const {  // zone_position: 0 = none
-      return base[zone_position * rcode_count + rcode];
+    Counter* responses;  // [zone position * rcode_count + rcode], zone position 0 = none
+    Counter* answers;    // [profile position]
+    Counter* nodata;     // [profile position]
+    Counter* endpoints;  // [EndpointId]
+    Counter& response(size_t zone_position, unsigned rcode) const {
+      return responses[zone_position * rcode_count + rcode];
     }
-    Counter& profile_answer(size_t profile) const { return base[(zones + 1) * rcode_count + profile]; }
-    Counter& profile_nodata(size_t profile) const {
-      return base[(zones + 1) * rcode_count + profiles + profile];
-    }
-    Counter& endpoint_answer(uint32_t endpoint) const {
-      return base[(zones + 1) * rcode_count + 2 * profiles + endpoint];
-    }
+    Counter& profile_answer(size_t profile) const { return answers[profile]; }
+    Counter& profile_nodata(size_t profile) const { return nodata[profile]; }
+    Counter& endpoint_answer(uint32_t endpoint) const { return endpoints[endpoint]; }
   };
   // A slot outside the layout (a test's Responder) shares slot 0.
   Slot slot(unsigned index) const {
     if (index >= slots_.total()) index = 0;
-    return {first_ + stride_ * index, zones_, profiles_};
+    Counter* base = first_ + stride_ * index;
+    const size_t answers = (zones_ + 1) * rcode_count;
+    return {base, base + answers, base + answers + profiles_, base + answers + 2 * profiles_};
   }
   CounterSlots slots() const { return slots_; }
   size_t zones() const { return zones_; }

@@ -104,11 +104,11 @@ void write_metrics(std::string& out, const Running& running,
     for (const auto& endpoint : profile.endpoints) totals.endpoint_answers[{profile.name, endpoint.name}];
   }
   header(out, "meridian_profile_answers_total", "counter",
-         "A and AAAA queries for a profile's name answered with at least one endpoint.");
+         "Queries routed by the profile (A, AAAA, other types without static data) answered with endpoints.");
   for (const auto& [name, count] : totals.profile_answers)
     append(out, "meridian_profile_answers_total{{profile=\"{}\"}} {}\n", escape_label(name), count);
   header(out, "meridian_profile_nodata_total", "counter",
-         "A and AAAA queries for a profile's name answered NODATA (no endpoint of the type, or disabled).");
+         "Queries routed by the profile answered NODATA (no endpoint of the type, or the profile disabled).");
   for (const auto& [name, count] : totals.profile_nodata)
     append(out, "meridian_profile_nodata_total{{profile=\"{}\"}} {}\n", escape_label(name), count);
   header(out, "meridian_endpoint_answers_total", "counter",

@@ -28,6 +28,11 @@ std::optional<Clock::time_point> parse_time(const std::string& text) {
   if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
                   &tm.tm_min, &tm.tm_sec, &millis) != 7)
     return std::nullopt;
+  // timegm() would quietly roll month 13 or second 61 over into another time.
+  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+      tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_hour < 0 || tm.tm_min < 0 || tm.tm_sec < 0 || millis < 0 ||
+      millis > 999)
+    return std::nullopt;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   const time_t seconds = timegm(&tm);
@@ -74,8 +79,8 @@ Overrides Overrides::load(const std::string& file) {
   } catch (const nlohmann::json::exception& error) {
     fail(file, fmt::format("not JSON: {}", error.what()));
   }
-  if (!json.is_object() || json.value("version", 0) != 1 || !json.contains("overrides") ||
-      !json["overrides"].is_array())
+  if (!json.is_object() || !json.contains("version") || !json["version"].is_number_integer() ||
+      json["version"].get<int64_t>() != 1 || !json.contains("overrides") || !json["overrides"].is_array())
     fail(file, "not a Meridian state file (version 1 with an \"overrides\" list)");
   size_t index = 0;
   for (const auto& item : json["overrides"]) {

@@ -117,12 +117,12 @@ Running Reloader::running() const {
   return view;
 }
 
-void Reloader::note_failure(ReloadResult result) {
+void Reloader::note_failure(ReloadResult& result) {
   spdlog::error("server: reload failed: {}; keeping the running config", result.error);
   std::lock_guard view(view_);
   result.generation = generation_;
   result.at = Clock::now();
-  last_reload_ = std::move(result);
+  last_reload_ = result;
   ++reloads_failed_;
 }
 

@@ -124,7 +124,7 @@ class Reloader {
   Running running() const;
 
  private:
-  void note_failure(ReloadResult result);
+  void note_failure(ReloadResult& result);  // logs it, records it, sets its generation and time
 
   std::mutex mutex_;  // one reload or override change at a time
   const std::string config_file_;

@@ -1,4 +1,5 @@
-// The SIGHUP handler: queues a reload on libuv's thread pool, one at a time.
+// The SIGHUP handler: queues a reload on libuv's thread pool, one at a time; and after any reload,
+// collects the replaced snapshot.
 #include "server/reload_on_signal.h"
 
 #include <spdlog/spdlog.h>
@@ -10,6 +11,9 @@ namespace meridian::server {
 ReloadOnSignal::ReloadOnSignal(uv_loop_t* loop, Reloader& reloader) : reloader_(reloader), loop_(loop) {
   uv_signal_init(loop_, &signal_);
   uv_timer_init(loop_, &collect_);
+  uv_async_init(loop_, &reloaded_elsewhere_,
+                [](uv_async_t* async) { static_cast<ReloadOnSignal*>(async->data)->start_collecting(); });
+  reloaded_elsewhere_.data = this;
   signal_.data = this;
   work_.data = this;
   collect_.data = this;
@@ -24,6 +28,21 @@ void ReloadOnSignal::close() {
   pending_ = false;
   uv_close(reinterpret_cast<uv_handle_t*>(&signal_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&collect_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&reloaded_elsewhere_), nullptr);
+}
+
+void ReloadOnSignal::reloaded() {
+  uv_async_send(&reloaded_elsewhere_);
+}
+
+void ReloadOnSignal::start_collecting() {
+  if (closed_) return;
+  // Workers move to the new snapshot at their next batch: soon under traffic, at their next
+  // query when idle, so look again every second until the old one is gone.
+  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&collect_)))
+    uv_timer_start(
+        &collect_, [](uv_timer_t* timer) { static_cast<ReloadOnSignal*>(timer->data)->on_collect(); }, 100,
+        1000);
 }
 
 void ReloadOnSignal::on_signal() {
@@ -46,12 +65,7 @@ void ReloadOnSignal::begin() {
 void ReloadOnSignal::on_done() {
   running_ = false;
   if (closed_) return;
-  // Workers move to the new snapshot at their next batch: soon under traffic, at their next
-  // query when idle, so look again every second until the old one is gone.
-  if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&collect_)))
-    uv_timer_start(
-        &collect_, [](uv_timer_t* timer) { static_cast<ReloadOnSignal*>(timer->data)->on_collect(); }, 100,
-        1000);
+  start_collecting();
   if (!pending_) return;
   pending_ = false;
   begin();

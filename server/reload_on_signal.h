@@ -22,18 +22,23 @@ class ReloadOnSignal {
   // Stops watching and collecting; no reload starts after this. One under way finishes: run
   // the loop until it has no more handles or requests before destroying this object.
   void close();
+  // A reload ran on another thread (POST /v1/reload): collect what it replaced, as after a
+  // SIGHUP. Thread-safe; does nothing once closed.
+  void reloaded();
 
  private:
   void on_signal();
   void on_done();
   void begin();
   void on_collect();
+  void start_collecting();
 
   Reloader& reloader_;
   uv_loop_t* loop_;
   uv_signal_t signal_{};
   uv_work_t work_{};
   uv_timer_t collect_{};
+  uv_async_t reloaded_elsewhere_{};
   bool running_ = false;  // a reload is on the thread pool
   bool pending_ = false;  // SIGHUP came during it
   bool closed_ = false;

@@ -175,7 +175,7 @@ bool Build::answer_profile(const model::Profile& profile, NameRef& owner, std::s
   const uint16_t qtype = query_.qtype == type_any ? uint16_t(1) : query_.qtype;
   const auto routed = routing::answer(context, profile, client, qtype, responder_.random);
   ecs_scope = std::max(ecs_scope, routed.scope_prefix);
-  const auto counters = snapshot.counters().slot(responder_.counters.slot);
+  const auto& counters = responder_.answers;
   const size_t position = snapshot.position_of(profile);
   if (routed.kind == routing::Answer::Kind::nodata || routed.count == 0) {
     counters.profile_nodata(position).bump();
@@ -411,7 +411,7 @@ size_t Responder::respond(const Query& query, ParseOutcome outcome, const geo::A
       writer.opt(server.udp_payload, static_cast<uint8_t>(rcode >> 4), query.dnssec_ok,
                  {options, options_length});
     }
-    snapshot.counters().slot(counters.slot).response(zone_position, rcode).bump();
+    answers.response(zone_position, rcode).bump();
     return writer.size();
   };
 

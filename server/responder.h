@@ -21,6 +21,8 @@ struct Responder {
   const Snapshot& snapshot;
   routing::Random& random;
   Counters& counters;
+  // This thread's counters in the snapshot, found once per Responder (a UDP batch, a TCP read).
+  AnswerCounters::Slot answers = snapshot.counters().slot(counters.slot);
 
   // Writes the response into `out` (max_response bytes suffice) and returns its length, or 0
   // when the query deserves no answer at all (shorter than a header, or itself a response).

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <uv.h>
 
+#include <atomic>
 #include <thread>
 
 #include "conf/config.h"
@@ -140,8 +141,14 @@ int serve(const ServeOptions& options) {
 
   // The control port is bound before any worker starts, so a port in use exits 2 as a DNS one does.
   std::vector<std::unique_ptr<Worker>> pool;
-  ControlApi api(reloader,
-                 [&pool](std::string& out, const Running& running) { write_metrics(out, running, pool); });
+  // A reload through the API is collected by the main loop as a SIGHUP's is (ReloadOnSignal,
+  // made below; until then no reload has replaced anything worth collecting).
+  std::atomic<ReloadOnSignal*> collector{nullptr};
+  ControlApi api(
+      reloader, [&pool](std::string& out, const Running& running) { write_metrics(out, running, pool); },
+      [&collector] {
+        if (auto* hangup = collector.load()) hangup->reloaded();
+      });
   std::unique_ptr<ControlServer> control;
   try {
     control = std::make_unique<ControlServer>(api, control_address, settings.control_token);
@@ -174,6 +181,7 @@ int serve(const ServeOptions& options) {
   uv_signal_start(&interrupt, on_stop, SIGINT);
   uv_signal_start(&terminate, on_stop, SIGTERM);
   ReloadOnSignal hangup(&loop, reloader);
+  collector.store(&hangup);
   pthread_sigmask(SIG_UNBLOCK, &hangup_signal, nullptr);
   for (const auto& entry : sockets)
     spdlog::info("server: listening address={} udp=yes tcp=yes", entry.address.to_string());
@@ -183,14 +191,16 @@ int serve(const ServeOptions& options) {
   config.reset();  // the snapshot holds it: a reload must be able to free it
 
   uv_run(&loop, UV_RUN_DEFAULT);
+  // Stop taking control calls first (one in flight is answered), then queries; overrides were
+  // saved when they were made.
+  control->stop();
+  collector.store(nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&interrupt), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&terminate), nullptr);
   hangup.close();
   uv_run(&loop, UV_RUN_DEFAULT);  // also lets a reload under way finish
   uv_loop_close(&loop);
 
-  // Stop taking changes first, then queries; overrides were saved when they were made.
-  control->stop();
   for (auto& worker : pool) worker->stop();
   reloader.stop();
   spdlog::info("server: stopped");

@@ -32,6 +32,7 @@ Snapshot::Snapshot(std::shared_ptr<const model::Config> config,
                    std::shared_ptr<const probes::HealthTable> health,
                    std::shared_ptr<const resolver::ResolvedTable> resolved, CounterSlots slots)
     : config_(std::move(config)),
+      first_profile_(config_->profiles.data()),
       counters_(slots, config_->zones.size(), config_->profiles.size(), config_->endpoint_count),
       health_(std::move(health)),
       resolved_(std::move(resolved)) {

@@ -37,7 +37,7 @@ class Snapshot {
   const AnswerCounters& counters() const { return counters_; }
   // A profile's place in config().profiles (it must be one of them).
   size_t position_of(const model::Profile& profile) const {
-    return static_cast<size_t>(&profile - config_->profiles.data());
+    return static_cast<size_t>(&profile - first_profile_);
   }
   // The zone holding `lower_name` (deepest origin wins), or null.
   const ZoneIndex* zone_for(std::string_view lower_name) const;
@@ -64,6 +64,7 @@ class Snapshot {
   void link_target_addresses();
 
   std::shared_ptr<const model::Config> config_;
+  const model::Profile* first_profile_;  // config_->profiles.data(), without the indirection
   AnswerCounters counters_;
   std::vector<std::unique_ptr<ZoneIndex>> zones_;
   NameTable<ZoneIndex> zone_by_origin_;

@@ -205,7 +205,7 @@ std::string status_json(const Running& running, Clock::time_point started) {
                    {"took_ms", r.took.count()},
                    {"restart_needed", r.restart_needed}};
   }
-  const auto& state_file = config.server.state_file;
+  const auto& state_file = running.state_file;  // the one in use: a reload does not change it
   json status = {{"version", MERIDIAN_VERSION},
                  {"started_at", iso_time(started)},
                  {"now", iso_time(Clock::now())},

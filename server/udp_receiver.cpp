@@ -5,6 +5,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <optional>
+
 namespace meridian::server {
 
 // The batch responder keeps a parsed query for every datagram one receive can take.
@@ -42,13 +44,14 @@ void UdpReceiver::run() {
     struct Handler {
       UdpReceiver& self;
       SnapshotReader& reader;
-      const Snapshot* snapshot = nullptr;
+      std::optional<Responder> responder;  // one per batch: it finds the thread's counters once
       void prepare(std::span<const std::span<const uint8_t>> queries, std::span<const geo::Address> sources) {
-        snapshot = &reader.current();
-        self.answers_.prepare(*snapshot, queries, sources);
+        const Snapshot& snapshot = reader.current();
+        responder.emplace(snapshot, self.random_, self.counters_);
+        self.answers_.prepare(snapshot, queries, sources);
       }
       size_t respond(size_t index, const geo::Address& source, std::span<uint8_t> out) {
-        return self.answers_.respond(Responder{*snapshot, self.random_, self.counters_}, index, source, out);
+        return self.answers_.respond(*responder, index, source, out);
       }
     };
     counters_.dropped.bump(batch_.serve(fd_, width, Handler{*this, snapshot}));
