@@ -38,6 +38,14 @@ void ProbeStats::record(bool ok, std::optional<double> took_seconds) {
   seconds += *took_seconds;
 }
 
+void ProbeStats::add(const ProbeStats& other) {
+  successes += other.successes;
+  failures += other.failures;
+  for (size_t i = 0; i < at_most.size(); ++i) at_most[i] += other.at_most[i];
+  timed += other.timed;
+  seconds += other.seconds;
+}
+
 EndpointReport make_report(const EndpointPlan& plan, const Verdict* verdict, Timestamp started,
                            std::span<const geo::Address> resolved, const ProbeStats* stats) {
   EndpointReport report;

@@ -61,6 +61,7 @@ struct ProbeStats {
   double seconds = 0;  // their sum
 
   void record(bool ok, std::optional<double> took_seconds);
+  void add(const ProbeStats& other);  // another service's counts of the same endpoint
 };
 
 // What the control API shows for one endpoint: a copy, consistent in itself.

@@ -142,14 +142,7 @@ void write_metrics(std::string& out, const Running& running,
       if (endpoint.id >= reports.size() || !reports[endpoint.id].probed) continue;
       probes::ProbeStats stats = reports[endpoint.id].stats;
       const auto replaced = running.replaced_probe_stats.find({profile.name, endpoint.name});
-      if (replaced != running.replaced_probe_stats.end()) {
-        const auto& old = replaced->second;
-        stats.successes += old.successes;
-        stats.failures += old.failures;
-        for (size_t b = 0; b < stats.at_most.size(); ++b) stats.at_most[b] += old.at_most[b];
-        stats.timed += old.timed;
-        stats.seconds += old.seconds;
-      }
+      if (replaced != running.replaced_probe_stats.end()) stats.add(replaced->second);
       append(result_lines, "meridian_probe_results_total{{{},result=\"success\"}} {}\n", labels,
              stats.successes);
       append(result_lines, "meridian_probe_results_total{{{},result=\"failure\"}} {}\n", labels,

@@ -26,14 +26,6 @@ bool same_address(const std::optional<geo::SocketAddress>& a, const std::optiona
   return !a || (a->address == b->address && a->port == b->port);
 }
 
-void add_stats(probes::ProbeStats& into, const probes::ProbeStats& from) {
-  into.successes += from.successes;
-  into.failures += from.failures;
-  for (size_t i = 0; i < into.at_most.size(); ++i) into.at_most[i] += from.at_most[i];
-  into.timed += from.timed;
-  into.seconds += from.seconds;
-}
-
 }  // namespace
 
 Generation build_generation(std::shared_ptr<const model::Config> config, const probes::ProbeService* previous,
@@ -300,7 +292,7 @@ ReloadResult Reloader::reload() {
     // The old service's probe counts, kept so that probe counters run on across the reload (the
     // few results it records before it stops are not counted).
     for (const auto& report : probes_->reports())
-      add_stats(replaced_probe_stats_[{report.profile, report.endpoint}], report.stats);
+      replaced_probe_stats_[{report.profile, report.endpoint}].add(report.stats);
     store_.publish(next.snapshot);
     previous = std::exchange(probes_, std::move(next.probes));
     health_ = std::move(next.health);
