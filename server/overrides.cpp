@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -23,11 +24,24 @@ std::optional<probes::Override> parse_override(const std::string& text) {
 }
 
 std::optional<Clock::time_point> parse_time(const std::string& text) {
+  // iso_time()'s form; the fraction is read as a fraction (".5" is 500 ms), whole text or nothing.
   std::tm tm{};
-  int millis = 0;
-  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, &millis) != 7)
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6)
     return std::nullopt;
+  size_t at = static_cast<size_t>(consumed);
+  int millis = 0;
+  if (at < text.size() && text[at] == '.') {
+    int scale = 100;
+    size_t digits = 0;
+    for (++at; at < text.size() && std::isdigit(static_cast<unsigned char>(text[at])); ++at, ++digits) {
+      millis += (text[at] - '0') * scale;
+      scale /= 10;
+    }
+    if (digits == 0) return std::nullopt;
+  }
+  if (at + 1 != text.size() || text[at] != 'Z') return std::nullopt;
   // timegm() would quietly roll month 13 or second 61 over into another time.
   if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
       tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_hour < 0 || tm.tm_min < 0 || tm.tm_sec < 0 || millis < 0 ||
