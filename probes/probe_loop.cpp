@@ -49,7 +49,8 @@ void ProbeStats::add(const ProbeStats& other) {
 EndpointReport make_report(const EndpointPlan& plan, const Verdict* verdict, Timestamp started,
                            std::span<const geo::Address> resolved, const ProbeStats* stats) {
   EndpointReport report;
-  if (stats) report.stats = *stats;
+  if (stats && (stats->successes || stats->failures))
+    report.stats = std::make_shared<const ProbeStats>(*stats);
   report.profile = plan.profile;
   report.endpoint = plan.endpoint;
   report.probed = plan.probed;

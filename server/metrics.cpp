@@ -140,7 +140,8 @@ void write_metrics(std::string& out, const Running& running,
         append(override_lines, "meridian_endpoint_override{{{},override=\"{}\"}} {}\n", labels,
                probes::to_string(value), entry && entry->value == value ? 1 : 0);
       if (endpoint.id >= reports.size() || !reports[endpoint.id].probed) continue;
-      probes::ProbeStats stats = reports[endpoint.id].stats;
+      probes::ProbeStats stats;
+      if (reports[endpoint.id].stats) stats = *reports[endpoint.id].stats;
       const auto replaced = running.replaced_probe_stats.find({profile.name, endpoint.name});
       if (replaced != running.replaced_probe_stats.end()) stats.add(replaced->second);
       append(result_lines, "meridian_probe_results_total{{{},result=\"success\"}} {}\n", labels,

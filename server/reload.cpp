@@ -292,7 +292,7 @@ ReloadResult Reloader::reload() {
     // The old service's probe counts, kept so that probe counters run on across the reload (the
     // few results it records before it stops are not counted).
     for (const auto& report : probes_->reports())
-      replaced_probe_stats_[{report.profile, report.endpoint}].add(report.stats);
+      if (report.stats) replaced_probe_stats_[{report.profile, report.endpoint}].add(*report.stats);
     store_.publish(next.snapshot);
     previous = std::exchange(probes_, std::move(next.probes));
     health_ = std::move(next.health);

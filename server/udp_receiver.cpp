@@ -54,7 +54,7 @@ void UdpReceiver::run() {
         return self.answers_.respond(*responder, index, source, out);
       }
     };
-    counters_.dropped.bump(batch_.serve(fd_, width, Handler{*this, snapshot}));
+    counters_.dropped.bump(batch_.serve(fd_, width, Handler{*this, snapshot, {}}));
   }
 }
 
