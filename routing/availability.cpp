@@ -94,8 +94,17 @@ bool serves(Status status) {
   return is_serving(status);
 }
 
-size_t serving_endpoints(const Context& context, const model::Profile& profile) {
-  return tally_profile(context, profile, 0).serving;
+ServingCount serving_endpoints(const Context& context, const model::Profile& profile) {
+  ServingCount count;
+  if (!has_digests(profile)) return count;
+  for (size_t i = 0; i < profile.endpoints.size(); ++i) {
+    if (!is_serving(endpoint_status(context, profile, i, 0))) continue;
+    ++count.any;
+    const auto& digest = digest_at(profile, i);
+    if (answers_qtype(digest, qtype_a)) ++count.a;
+    if (answers_qtype(digest, qtype_aaaa)) ++count.aaaa;
+  }
+  return count;
 }
 
 ChildTally tally_profile(const Context& context, const model::Profile& profile, unsigned depth) {

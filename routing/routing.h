@@ -90,7 +90,14 @@ Answer answer(const Context& context, const model::Profile& profile, Client& cli
 // profile's endpoints serve.
 model::Status current_status(const Context& context, const model::Profile& profile, size_t index);
 bool serves(model::Status status);
-size_t serving_endpoints(const Context& context, const model::Profile& profile);
+// Serving endpoints in all, and those that can answer A (IPv4 addresses, FQDN and nested
+// endpoints) and AAAA.
+struct ServingCount {
+  size_t any = 0;
+  size_t a = 0;
+  size_t aaaa = 0;
+};
+ServingCount serving_endpoints(const Context& context, const model::Profile& profile);
 
 // Starts fetching what answer() will read of `profile` (its endpoints, or for geographic its
 // code index) without waiting for it. answer() does this itself; a caller that knows the profile

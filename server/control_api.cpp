@@ -15,7 +15,10 @@ namespace {
 using nlohmann::json;
 
 ControlReply json_reply(int status, const json& body) {
-  return {status, "application/json", body.dump(2) + "\n", {}};
+  return {status,
+          "application/json",
+          body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+          {}};
 }
 
 ControlReply error_reply(int status, const std::string& message) {
@@ -87,8 +90,14 @@ ControlReply ControlApi::status() const {
 }
 
 ControlReply ControlApi::ready() const {
+  // Once ready, ready for good: a reload that adds an endpoint not yet probed must not take a
+  // serving replica out of its load balancer (Kubernetes acts on every 503).
+  if (ready_.load()) return text_reply(200, "ready\n");
   std::string why;
-  if (is_ready(reloader_.running(), &why)) return text_reply(200, "ready\n");
+  if (is_ready(reloader_.running(), &why)) {
+    ready_.store(true);
+    return text_reply(200, "ready\n");
+  }
   return text_reply(503, "not ready: " + why + "\n");
 }
 

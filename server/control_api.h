@@ -4,7 +4,8 @@
 // Routes (README, "Operating Meridian"):
 //   GET  /                       the status page (HTML)
 //   GET  /healthz                200 while the process runs
-//   GET  /readyz                 200 once the config is loaded and every profile has a first verdict
+//   GET  /readyz                 200 once the config is loaded and every probed endpoint has a
+//                                first verdict; from then on 200 (reloads do not undo it)
 //   GET  /metrics                Prometheus text exposition 0.0.4
 //   GET  /v1/status              JSON: config, reloads, every profile and endpoint, recent changes
 //   POST /v1/reload              reload as SIGHUP does; the reply carries the outcome
@@ -14,6 +15,7 @@
 // override.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -60,6 +62,7 @@ class ControlApi {
   MetricsWriter metrics_;
   std::function<void()> after_reload_;
   const Clock::time_point started_;
+  mutable std::atomic<bool> ready_{false};  // /readyz said 200 once
 };
 
 // What /v1/status answers (nlohmann::json's dump), built from a consistent view.

@@ -5,11 +5,13 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <future>
 #include <stdexcept>
+#include <string_view>
 
 namespace meridian::server {
 
@@ -28,6 +30,38 @@ bool from_loopback(const httplib::Request& request) {
   if (text.starts_with("::ffff:")) text = text.substr(7);  // IPv4 over an IPv6 socket
   const auto address = geo::Address::parse(text);
   return address && is_loopback(*address);
+}
+
+// RFC 6750 2.1 / RFC 9110 11.1: the scheme name is case-insensitive.
+bool is_bearer(const std::string& authorization) {
+  static constexpr std::string_view scheme = "bearer ";
+  for (size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != scheme[i]) return false;
+  return true;
+}
+
+// The Host header names a loopback address or localhost (a DNS-rebinding page sends its own
+// name). Without one (HTTP/1.0) there is nothing to check.
+bool names_this_host(const httplib::Request& request) {
+  if (!request.has_header("Host")) return true;
+  std::string host = request.get_header_value("Host");
+  if (host.starts_with("[")) {
+    const auto close = host.find(']');
+    if (close == std::string::npos) return false;
+    host = host.substr(1, close - 1);
+  } else if (const auto colon = host.find(':'); colon != std::string::npos) {
+    host = host.substr(0, colon);
+  }
+  if (host == "localhost") return true;
+  const auto address = geo::Address::parse(host);
+  return address && is_loopback(*address);
+}
+
+// A browser names the page a request comes from in Origin (always on a cross-site POST): it must
+// be this server itself.
+bool same_origin(const httplib::Request& request) {
+  if (!request.has_header("Origin")) return true;
+  return request.get_header_value("Origin") == "http://" + request.get_header_value("Host");
 }
 
 }  // namespace
@@ -81,11 +115,13 @@ ControlServer::ControlServer(const ControlApi& api, const geo::SocketAddress& ad
     call.path = request.path;
     call.force = request.has_param("force") && request.get_param_value("force") == "true";
     const auto authorization = request.get_header_value("Authorization");
-    const bool has_token = !token_.empty() && authorization.starts_with("Bearer ") &&
+    const bool has_token = !token_.empty() && authorization.size() > 7 && is_bearer(authorization) &&
                            same_token(authorization.substr(7), token_);
-    const bool loopback = from_loopback(request);
-    call.may_read = loopback || has_token;
-    call.may_change = token_.empty() ? loopback : has_token;
+    // A loopback client is trusted only when it is not a browser page of another site: a form
+    // or a DNS-rebound name would otherwise drain endpoints through the operator's browser.
+    const bool trusted = from_loopback(request) && names_this_host(request) && same_origin(request);
+    call.may_read = trusted || has_token;
+    call.may_change = token_.empty() ? trusted : has_token;
     const auto reply = api_.handle(call);
     response.status = reply.status;
     if (!reply.allow.empty()) response.set_header("Allow", reply.allow);
@@ -133,7 +169,9 @@ void ControlServer::start() {
   });
   // httplib's stop() does nothing before its loop runs, and a SIGTERM may come that early: wait
   // for it (it starts in microseconds; httplib 0.11 has no event to wait on).
-  while (!http_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (!http_->is_running() &&
+         finished_.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready) {
+  }
 }
 
 void ControlServer::stop() {

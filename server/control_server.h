@@ -5,6 +5,9 @@
 // Who may do what: with a token configured, every call that changes something needs
 // `Authorization: Bearer <token>`, and so does every call from a client that is not on loopback;
 // without one (only allowed on a loopback address), every loopback client may do everything.
+// A loopback client counts as one only when its Host header names a loopback address or
+// localhost and its Origin, if any, is this server: a page of another site open in the
+// operator's browser (a form post, a DNS-rebound name) gets 401.
 #pragma once
 
 #include <atomic>

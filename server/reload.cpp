@@ -173,18 +173,28 @@ OverrideResult Reloader::change_override(const std::string& profile_name, const 
     return refuse(
         fmt::format("{}/{} is disabled in the config (enabled: false)", profile_name, endpoint_name));
   if (after == probes::Override::drain && before != probes::Override::drain && !force) {
-    // Route 53 ARC's safety rule: the last serving endpoint is not drained by accident. Count
-    // what would serve with this one drained, on a copy of the health view.
+    // Route 53 ARC's safety rule: the last serving endpoint is not drained by accident. On a
+    // copy of the health view with this one drained, no profile (this one, or one that nests
+    // it) may go from serving A, AAAA or anything to serving nothing; one that served nothing
+    // before (failing open) is not made worse by it.
     const auto view = snapshot->health();
     std::vector<std::atomic<uint8_t>> trial(view.size());
     for (size_t i = 0; i < view.size(); ++i) trial[i].store(view[i].load(std::memory_order_acquire));
     trial[endpoint.id].store(static_cast<uint8_t>(model::Status::Disabled));
     const routing::Context what_if{config, {trial.data(), trial.size()}, snapshot->geo(), context.latency};
-    if (routing::serving_endpoints(what_if, *profile) == 0)
+    for (const auto& candidate : config.profiles) {
+      const auto now = routing::serving_endpoints(context, candidate);
+      const auto then = routing::serving_endpoints(what_if, candidate);
+      const char* lost = now.any > 0 && then.any == 0     ? ""
+                         : now.a > 0 && then.a == 0       ? "IPv4 (A) "
+                         : now.aaaa > 0 && then.aaaa == 0 ? "IPv6 (AAAA) "
+                                                          : nullptr;
+      if (!lost) continue;
       return refuse(
-          fmt::format("draining {}/{} would leave profile {} with no available endpoint; add "
-                      "?force=true to drain it anyway",
-                      profile_name, endpoint_name, profile_name));
+          fmt::format("draining {}/{} would leave profile {} with no available {}endpoint; add "
+                      "?force=true (meridian ctl --force) to drain it anyway",
+                      profile_name, endpoint_name, candidate.name, lost));
+    }
   }
 
   result.value = after;
@@ -228,6 +238,8 @@ size_t Reloader::collect() {
     std::lock_guard view(view_);
     std::erase_if(retired_, [&](std::shared_ptr<const Snapshot>& snapshot) {
       if (snapshot.use_count() != 1) return false;
+      // use_count() is a relaxed read: order the last worker's counts before reading them.
+      std::atomic_thread_fence(std::memory_order_acquire);
       freed_counts_.add(*snapshot);  // final: no thread answers from it any more
       freed.push_back(std::move(snapshot));
       return true;

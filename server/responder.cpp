@@ -177,12 +177,18 @@ bool Build::answer_profile(const model::Profile& profile, NameRef& owner, std::s
   ecs_scope = std::max(ecs_scope, routed.scope_prefix);
   const auto& counters = responder_.answers;
   const size_t position = snapshot.position_of(profile);
-  if (routed.kind == routing::Answer::Kind::nodata || routed.count == 0) {
+  // Counted as the query ends: a flattened endpoint with nothing resolved is NODATA after all.
+  auto nodata = [&] {
     counters.profile_nodata(position).bump();
     return false;
-  }
-  counters.profile_answer(position).bump();
-  for (size_t i = 0; i < routed.count; ++i) counters.endpoint_answer(routing::answered_id(routed, i)).bump();
+  };
+  auto answered = [&] {
+    counters.profile_answer(position).bump();
+    for (size_t i = 0; i < routed.count; ++i)
+      counters.endpoint_answer(routing::answered_id(routed, i)).bump();
+    return true;
+  };
+  if (routed.kind == routing::Answer::Kind::nodata || routed.count == 0) return nodata();
   NameRef target{};
   for (size_t i = 0; i < routed.count; ++i) {
     const model::Endpoint& endpoint = *routed.endpoints[i];
@@ -191,18 +197,18 @@ bool Build::answer_profile(const model::Profile& profile, NameRef& owner, std::s
       // flatten: the target's resolved addresses instead of a CNAME (allowed at a zone apex).
       // Nothing resolved yet, or none of this family: NODATA, never a CNAME after all.
       const bool v6 = qtype == 28;
-      if (qtype != 1 && !v6) return false;
+      if (qtype != 1 && !v6) return nodata();
       geo::Address addresses[resolver::ResolvedTable::max_per_family];
       const auto* table = snapshot.resolved();
       const size_t count =
           table ? table->read(endpoint.id, v6 ? geo::Family::v6 : geo::Family::v4, addresses) : 0;
-      if (count == 0) return false;
+      if (count == 0) return nodata();
       for (size_t a = 0; a < count && fits; ++a)
         fits = writer_.record(Section::answer, owner, qtype, routed.ttl,
                               {addresses[a].bytes.data(), v6 ? 16u : 4u});
       if (fits) {
         next = {};
-        return true;
+        return answered();
       }
     } else if (routed.kind == routing::Answer::Kind::cname) {
       const auto* name = reinterpret_cast<const uint8_t*>(endpoint.fqdn_wire.data());
@@ -217,14 +223,14 @@ bool Build::answer_profile(const model::Profile& profile, NameRef& owner, std::s
     }
     if (!fits) {
       truncated = true;
-      return true;
+      return answered();
     }
   }
   if (routed.kind == routing::Answer::Kind::cname)
     owner = target;
   else
     next = {};
-  return true;
+  return answered();
 }
 
 void Build::resolve(const ZoneIndex& query_zone, NameRef question) {

@@ -220,7 +220,7 @@ std::string status_json(const Running& running, Clock::time_point started) {
                  {"state_file", state_file.empty() ? json(nullptr) : json(state_file)},
                  {"profiles", profiles},
                  {"changes", changes}};
-  return status.dump(2) + "\n";
+  return status.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace meridian::server
