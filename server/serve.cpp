@@ -91,6 +91,9 @@ int serve(const ServeOptions& options) {
   if (!settings.state_file.empty()) {
     try {
       overrides = Overrides::load(settings.state_file);
+      // Written back at once: a folder the server cannot write to is found now, not at the
+      // first drain in the middle of an incident.
+      overrides.save(settings.state_file);
     } catch (const StateFileError& error) {
       spdlog::error("server: state file: {}", error.what());
       return 1;

@@ -55,7 +55,7 @@ NameOf endpoint_names(const model::Config& config) {
 
 // The answer to a client that cannot be placed (no ECS, an address GeoIP does not know).
 json answer_json(const routing::Context& context, const model::Profile& profile, uint16_t qtype,
-                 const NameOf& names) {
+                 const NameOf& names, const resolver::ResolvedTable* resolved) {
   routing::Client client;
   client.located = true;  // nowhere: performance treats every endpoint as equally close
   routing::Random random(1);
@@ -66,8 +66,19 @@ json answer_json(const routing::Context& context, const model::Profile& profile,
     kind = answer.kind == routing::Answer::Kind::cname ? "cname" : "addresses";
     for (size_t i = 0; i < answer.count; ++i) {
       const auto& endpoint = *answer.endpoints[i];
-      records.push_back(answer.kind == routing::Answer::Kind::cname ? endpoint.fqdn
-                                                                    : answer.addresses[i]->to_string());
+      if (answer.kind == routing::Answer::Kind::cname && endpoint.flatten) {
+        // As DNS answers it: the target's resolved addresses of the family, or NODATA.
+        geo::Address addresses[resolver::ResolvedTable::max_per_family];
+        const size_t count =
+            resolved ? resolved->read(endpoint.id, qtype == 28 ? geo::Family::v6 : geo::Family::v4, addresses)
+                     : 0;
+        kind = count ? "addresses" : "nodata";
+        for (size_t a = 0; a < count; ++a) records.push_back(addresses[a].to_string());
+        if (!count) break;
+      } else {
+        records.push_back(answer.kind == routing::Answer::Kind::cname ? endpoint.fqdn
+                                                                      : answer.addresses[i]->to_string());
+      }
       auto name = names.at(endpoint.id);
       const auto own = profile.name + "/";
       endpoints.push_back(name.starts_with(own) ? name.substr(own.size()) : name);
@@ -186,8 +197,8 @@ std::string status_json(const Running& running, Clock::time_point started) {
                         {"enabled", profile.enabled},
                         {"ready", ready},
                         {"answer",
-                         {{"A", answer_json(context, profile, 1, names)},
-                          {"AAAA", answer_json(context, profile, 28, names)}}},
+                         {{"A", answer_json(context, profile, 1, names, running.snapshot->resolved())},
+                          {"AAAA", answer_json(context, profile, 28, names, running.snapshot->resolved())}}},
                         {"endpoints", endpoints}});
   }
   // Newest first; ISO times in one format sort as strings.

@@ -95,3 +95,14 @@ profiles:
                 refused.body);
   CHECK(answer_of(server.port()) == "127.0.0.11");
 }
+
+TEST_CASE("a state file the server cannot write is an error at start, not at the first drain") {
+  TempDir dir;
+  const auto file = dir.write("meridian.yaml", "server:\n  state_file: no-such-folder/state.json\n" +
+                                                   fill(two_families, {{"ZONES", fixtures() + "/zones"}}));
+  const auto run =
+      run_meridian({"serve", "--config", file, "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"});
+  CHECK(run.exit_code == 1);
+  CHECK_MESSAGE(run.err.find(dir.path() + "/no-such-folder/state.json") != std::string::npos, run.err);
+  CHECK(run.err.find("server: ready") == std::string::npos);
+}
