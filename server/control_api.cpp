@@ -2,6 +2,7 @@
 #include "server/control_api.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -68,8 +69,12 @@ ControlReply ControlApi::handle(const ControlRequest& request) const {
     if (path == "/") return {200, "text/html; charset=utf-8", std::string(status_page_html()), {}};
     if (path == "/healthz") return text_reply(200, "ok\n");
     if (path == "/readyz") return ready();
-    if (path == "/metrics") return metrics();
-    return status();
+    auto reply = path == "/metrics" ? metrics() : status();
+    // A large config's reply is built from tens of MB of short-lived strings and JSON nodes
+    // (10,000 profiles: an 80 MB status); give them back rather than keep them in the control
+    // threads' malloc arenas (RSS went from 190 to 890 MB after a few scrapes).
+    if (reply.body.size() > (1u << 20)) malloc_trim(0);
+    return reply;
   }
   if (path == "/v1/reload") {
     if (!post) return method_not_allowed("POST");
