@@ -166,7 +166,7 @@ start_server() {  # NAME PORT: start it pinned to the server core; wait until it
   local name=$1 port=$2 logfile="$work/$1.log"
   case $name in
     floor) "${pin[@]}" "$server_core" "$build_dir/meridian-floor" --listen "127.0.0.1:$port" 2>"$logfile" & ;;
-    meridian) "${pin[@]}" "$server_core" "$meridian_bin" serve --config "$work/meridian/meridian.yaml" \
+    meridian) "${pin[@]}" "$server_core" "$meridian_bin" serve --config "$work/meridian/meridian.yaml" --control 127.0.0.1:0 \
                 2>"$logfile" & ;;
     knot) "${pin[@]}" "$server_core" knotd -c "$work/knot/knot.conf" 2>"$logfile" & ;;
     nsd) "${pin[@]}" "$server_core" nsd -d -c "$work/nsd/nsd.conf" >"$logfile" 2>&1 & ;;

@@ -36,7 +36,7 @@ port=15330
 make_work_dir profile
 
 write_bench_data "$work" "$port" "$geo_db"
-"${pin[@]}" "$server_core" "$meridian_bin" serve --config "$work/meridian/meridian.yaml" 2>"$work/meridian.log" &
+"${pin[@]}" "$server_core" "$meridian_bin" serve --config "$work/meridian/meridian.yaml" --control 127.0.0.1:0 2>"$work/meridian.log" &
 pid=$!
 started_pids+=("$pid")
 wait_log "$work/meridian.log" 'server: ready' 30 || die "meridian did not start"

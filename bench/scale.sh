@@ -44,7 +44,7 @@ for size in $sizes; do
   log "scale: $size profiles"
   logfile="$dir/meridian.log"
   begin=$(now_ms)
-  "${pin[@]}" "$server_core" "$meridian_bin" serve --config "$dir/meridian.yaml" 2>"$logfile" &
+  "${pin[@]}" "$server_core" "$meridian_bin" serve --config "$dir/meridian.yaml" --control 127.0.0.1:0 2>"$logfile" &
   pid=$!
   started_pids+=("$pid")
   if ! wait_log "$logfile" 'server: ready' 120; then

@@ -169,7 +169,7 @@ void Server::start(const std::string& file, bool ipv6) {
   // gdnsd's tests wait for the daemon's "listening" line; so do we, with a deadline.
   if (!wait_for_log("server: ready", 15s)) FAIL("meridian did not start:\n" << log_);
   std::smatch match;
-  static const std::regex listening(R"(listening address=127\.0\.0\.1:(\d+))");
+  static const std::regex listening(R"(server: listening address=127\.0\.0\.1:(\d+))");
   REQUIRE(std::regex_search(log_, match, listening));
   port_ = static_cast<uint16_t>(std::stoi(match[1]));
   static const std::regex control(R"(control: listening address=127\.0\.0\.1:(\d+))");
