@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -147,6 +148,7 @@ class OwnServe {
     pid_ = fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with a test run that dies
       dup2(err_pipe[1], 2);
       const char* argv[] = {MERIDIAN_BINARY,     "serve",       "--config",
                             config_file.c_str(), "--listen",    "127.0.0.1:0",

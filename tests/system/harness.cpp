@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -96,6 +97,7 @@ RunResult run_meridian(const std::vector<std::string>& args, std::chrono::second
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with a test run that dies
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
     close(out_pipe[0]);
@@ -151,6 +153,7 @@ void Server::start(const std::string& file, bool ipv6) {
   pid_ = fork();
   REQUIRE(pid_ >= 0);
   if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with a test run that dies
     dup2(err_pipe[1], 2);
     close(err_pipe[0]);
     std::vector<const char*> argv{MERIDIAN_BINARY, "serve",       "--config",  file.c_str(),

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -102,6 +103,7 @@ Run run_with_input(const std::vector<std::string>& args, const std::string& inpu
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with a test run that dies
     dup2(in_pipe[0], 0);
     dup2(out_pipe[1], 1);
     dup2(out_pipe[1], 2);
