@@ -5,16 +5,11 @@
 
 namespace meridian::server {
 
-namespace {
-
-// The zone's origin as a label: "" for no zone of ours, "." for the root.
 std::string zone_label(const model::Config& config, size_t position) {
   if (position == 0) return {};
   const auto& origin = config.zones[position - 1].origin;
   return origin.empty() ? "." : origin;
 }
-
-}  // namespace
 
 void AnswerTotals::add(const Snapshot& snapshot) {
   const auto& counters = snapshot.counters();

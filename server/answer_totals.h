@@ -8,11 +8,16 @@
 #include <string>
 #include <utility>
 
+#include "conf/model.h"
 #include "server/counters.h"
 
 namespace meridian::server {
 
 class Snapshot;
+
+// A zone as the `zone` label names it: its origin, "." for the root, "" for position 0 (no zone
+// of ours; zone i + 1 is config.zones[i], as AnswerCounters counts them).
+std::string zone_label(const model::Config& config, size_t position);
 
 struct AnswerTotals {
   // (zone origin, "" for none; tcp) -> responses by rcode

@@ -64,8 +64,8 @@ void write_metrics(std::string& out, const Running& running,
          "DNS responses sent, by zone (empty: no zone of ours), rcode and transport.");
   // Every served zone appears with NOERROR on both transports even before its first query, so
   // rate() has a series to start from.
-  for (const auto& zone : config.zones)
-    for (bool tcp : {false, true}) totals.responses[{zone.origin.empty() ? "." : zone.origin, tcp}];
+  for (size_t zone = 1; zone <= config.zones.size(); ++zone)
+    for (bool tcp : {false, true}) totals.responses[{zone_label(config, zone), tcp}];
   for (const auto& [key, row] : totals.responses)
     for (unsigned rcode = 0; rcode < rcode_count; ++rcode) {
       const char* name = rcode_name(rcode);

@@ -102,10 +102,11 @@ int serve(const ServeOptions& options) {
   const unsigned workers =
       settings.workers ? settings.workers : std::max(1u, std::thread::hardware_concurrency());
 
+  const CounterSlots slots = counter_slots(workers, settings.listen.size());
   SnapshotStore store;
   Generation first;
   try {
-    first = build_generation(config, nullptr, counter_slots(workers, settings.listen.size()));
+    first = build_generation(config, nullptr, slots);
     store.publish(first.snapshot);
   } catch (const std::exception& error) {
     spdlog::error("server: {}", error.what());
@@ -139,7 +140,7 @@ int serve(const ServeOptions& options) {
                  probes::to_string(entry.value), iso_time(entry.since));
   first.probes->start();
   Reloader reloader(options.config_file, store, config, std::move(first), std::move(overrides),
-                    settings.state_file, counter_slots(workers, settings.listen.size()));
+                    settings.state_file, slots);
   first = Generation{};  // the store holds the snapshot; a reload must be able to free it
 
   // The control port is bound before any worker starts, so a port in use exits 2 as a DNS one does.

@@ -98,6 +98,11 @@ std::string reason_of(const probes::EndpointReport& report, probes::Override val
   return report.reason;
 }
 
+// A probed endpoint that has had no verdict yet: what keeps a profile, and /readyz, from ready.
+bool awaits_verdict(const probes::EndpointReport& report) {
+  return report.probed && report.status == model::Status::CheckingEndpoint;
+}
+
 }  // namespace
 
 bool is_ready(const Running& running, std::string* why) {
@@ -108,7 +113,7 @@ bool is_ready(const Running& running, std::string* why) {
   for (const auto& profile : running.snapshot->config().profiles)
     for (const auto& endpoint : profile.endpoints) {
       const auto report = running.probes->report(endpoint.id);
-      if (report.probed && report.status == model::Status::CheckingEndpoint) {
+      if (awaits_verdict(report)) {
         if (why)
           *why = fmt::format("profile {} has no first verdict for endpoint {}", profile.name, endpoint.name);
         return false;
@@ -134,7 +139,7 @@ std::string status_json(const Running& running, Clock::time_point started) {
       const auto* entry = running.overrides.find({profile.name, endpoint.name});
       const probes::Override value = entry ? entry->value : probes::Override::none;
       const model::Status status = routing::current_status(context, profile, i);
-      if (report.probed && report.status == model::Status::CheckingEndpoint) ready = false;
+      if (awaits_verdict(report)) ready = false;
       json last_probe = nullptr;
       if (report.last_ok)
         last_probe = {
