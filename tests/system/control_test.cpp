@@ -22,6 +22,7 @@
 #include <string>
 #include <thread>
 
+#include "control_fixtures.h"
 #include "harness.h"
 #include "http_backend.h"
 #include "http_client.h"
@@ -39,21 +40,6 @@ int open_pidfd(pid_t pid) {
 int signal_pidfd(int pidfd, int number) {
   return static_cast<int>(syscall(SYS_pidfd_send_signal, pidfd, number, nullptr, 0));
 }
-
-// Two always-serving endpoints (no probes): only overrides move the answer.
-constexpr const char* two_endpoints = R"(
-zones:
-  - origin: example.test
-    file: {ZONES}/routing.example.test.zone
-profiles:
-  - name: web
-    fqdn: web.example.test
-    method: priority
-    ttl: 5
-    endpoints:
-      - {name: primary, target: 127.0.0.11, always_serve: true}
-      - {name: secondary, target: 127.0.0.12, always_serve: true}
-)";
 
 std::string zones_filled(const std::string& config) {
   return fill(config, {{"{ZONES}", fixtures() + "/zones"}});
@@ -103,16 +89,6 @@ json profile_of(const json& status, const std::string& profile) {
 std::string override_path(const std::string& profile, const std::string& endpoint,
                           const std::string& action) {
   return "/v1/profiles/" + profile + "/endpoints/" + endpoint + "/" + action;
-}
-
-// Polls `done` until it holds or `deadline` passes.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds deadline = 5s) {
-  const auto until = Clock::now() + deadline;
-  while (true) {
-    if (done()) return true;
-    if (Clock::now() > until) return false;
-    std::this_thread::sleep_for(20ms);  // polling pace, not synchronisation
-  }
 }
 
 std::string read_file(const std::string& path) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "control_fixtures.h"
 #include "exposition.h"
 #include "harness.h"
 #include "http_backend.h"
@@ -24,21 +25,6 @@ using namespace meridian::test;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// Two address endpoints (IPv4 only) that always serve, beside the zone's static names.
-constexpr const char* two_endpoints = R"(
-zones:
-  - origin: example.test
-    file: {ZONES}/routing.example.test.zone
-profiles:
-  - name: web
-    fqdn: web.example.test
-    method: priority
-    ttl: 5
-    endpoints:
-      - {name: primary, target: 127.0.0.11, always_serve: true}
-      - {name: secondary, target: 127.0.0.12, always_serve: true}
-)";
 
 std::string scrape_text(uint16_t control_port) {
   const auto reply = http_get(control_port, "/metrics");
@@ -63,15 +49,6 @@ double value_or_zero(const Exposition& scraped, const std::string& name, const L
 double delta(const Exposition& before, const Exposition& after, const std::string& name,
              const Labels& labels = {}) {
   return value_or_zero(after, name, labels) - value_or_zero(before, name, labels);
-}
-
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds deadline = 5s) {
-  const auto until = Clock::now() + deadline;
-  while (true) {
-    if (done()) return true;
-    if (Clock::now() > until) return false;
-    std::this_thread::sleep_for(20ms);  // polling pace, not synchronisation
-  }
 }
 
 std::optional<Exposition> parsed(const std::string& text, std::string& error) {

@@ -16,6 +16,7 @@
 #include <regex>
 #include <sstream>
 
+#include "control_fixtures.h"
 #include "harness.h"
 #include "http_client.h"
 
@@ -202,19 +203,7 @@ TEST_CASE(
         "(apt-get install chromium) or set MERIDIAN_CHROMIUM to a Chromium or Chrome binary.");
 
   // always_serve: no probes, so both endpoints serve from the start and only the drain moves them.
-  Server server(R"(
-zones:
-  - origin: example.test
-    file: {ZONES}/routing.example.test.zone
-profiles:
-  - name: web
-    fqdn: web.example.test
-    method: priority
-    ttl: 5
-    endpoints:
-      - {name: primary, target: 127.0.0.11, always_serve: true}
-      - {name: secondary, target: 127.0.0.12, always_serve: true}
-)");
+  Server server(two_endpoints);
   const uint16_t port = server.control_port();
   REQUIRE(port != 0);
 
