@@ -77,6 +77,10 @@ class GeoDb {
   // Starts fetching this thread's cached answer for `address`, without waiting for it: the
   // server's batch look-ahead calls it before lookup() (server/batch_responder.h).
   void prefetch(const Address& address) const noexcept;
+  // The first network, in the first database's tree order, whose record names `country` (ISO
+  // 3166-1 alpha-2, any case) for addresses of `family`: how the failover simulation places a
+  // client given as a country. Empty when no database has one. Walks the tree: not for queries.
+  std::optional<Cidr> find_country(std::string_view country, Family family) const;
 
  private:
   struct Impl;

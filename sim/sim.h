@@ -1,0 +1,22 @@
+// sim/: failover simulations. `meridian simulate SCENARIO` starts fake regions, breaks them on
+// the scenario's timeline, and reports which client got which answer when, in real time against
+// the real server or in virtual time through the same routing and probe policy.
+#pragma once
+
+#include <string>
+
+namespace meridian::sim {
+
+struct SimulateOptions {
+  std::string scenario;   // the scenario file
+  bool virtual_time = false;
+  std::string json_file;  // --json FILE: the report as JSON
+  std::string svg_file;   // --svg FILE: the report as an SVG timeline
+  std::string binary;     // real time: the `meridian` binary to start (default: this one)
+};
+
+// Runs the scenario and prints the report's table; returns the process exit code (0, or 1 with
+// the reason on stderr: a scenario error is FILE:LINE: reason).
+int simulate(const SimulateOptions& options);
+
+}  // namespace meridian::sim
