@@ -14,6 +14,8 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "geo/geo.h"
 
@@ -390,6 +392,125 @@ GeoDb::Match GeoDb::search(const Address& address) const noexcept {
                  .offset = result.entry.offset};
   }
   return Match{};
+}
+
+namespace {
+
+// find_country's walk over one database's search tree. A record is a child of a search node:
+// another node, a data record, or nothing.
+struct TreeRecord {
+  uint8_t type = MMDB_RECORD_TYPE_EMPTY;
+  uint32_t value = 0;   // the node number (search node) or the data offset (data record)
+  unsigned prefix = 0;  // the network's length, counted from where the walk started
+  Address network;      // the bits taken to reach it, in the family being walked
+};
+
+TreeRecord record_of(const MMDB_search_node_s& node, bool right, unsigned prefix, const Address& network) {
+  TreeRecord child{.type = right ? node.right_record_type : node.left_record_type,
+                   .prefix = prefix + 1,
+                   .network = network};
+  if (child.type == MMDB_RECORD_TYPE_SEARCH_NODE)
+    child.value = static_cast<uint32_t>(right ? node.right_record : node.left_record);
+  else if (child.type == MMDB_RECORD_TYPE_DATA)
+    child.value = right ? node.right_record_entry.offset : node.left_record_entry.offset;
+  if (right) child.network.bytes[prefix / 8] |= static_cast<uint8_t>(0x80u >> (prefix % 8));
+  return child;
+}
+
+// The record reached from the root by 96 zero bits: the root of IPv4 in an IPv6 tree (::/96).
+// EMPTY when the tree has no IPv4 part.
+TreeRecord ipv4_root(const MMDB_s& database) noexcept {
+  TreeRecord record{.type = MMDB_RECORD_TYPE_SEARCH_NODE, .network = Address{.family = Family::v6}};
+  MMDB_search_node_s node;
+  for (unsigned depth = 0; depth < 96 && record.type == MMDB_RECORD_TYPE_SEARCH_NODE; ++depth) {
+    if (MMDB_read_node(&database, record.value, &node) != MMDB_SUCCESS) return TreeRecord{};
+    record = record_of(node, false, depth, Address{.family = Family::v6});
+  }
+  record.prefix = 0;
+  record.network = Address{.family = Family::v4};
+  return record;
+}
+
+// IPv6 networks that hold IPv4 data under another name: ::/96 itself, and the aliases
+// MaxMind's writer points at it (::ffff:0:0/96 IPv4-mapped, 2002::/16 6to4). Walking them would
+// find every IPv4 network again, as IPv6.
+bool is_ipv4_in_disguise(const TreeRecord& record, const TreeRecord& ipv4) {
+  // Any other alias points at the same node: MaxMind's writer also aliases Teredo's 2001::/32
+  // (DB-IP's data has a real record there instead, which is kept).
+  if (record.type == MMDB_RECORD_TYPE_SEARCH_NODE && ipv4.type == MMDB_RECORD_TYPE_SEARCH_NODE &&
+      record.value == ipv4.value)
+    return true;
+  static const std::array<Cidr, 3> disguises = {*Cidr::parse("::/96"), *Cidr::parse("::ffff:0:0/96"),
+                                                *Cidr::parse("2002::/16")};
+  return std::any_of(disguises.begin(), disguises.end(), [&](const Cidr& disguise) {
+    return record.prefix == disguise.prefix && record.network == disguise.network;
+  });
+}
+
+// Whether the record at `offset` names `country` (upper case): read by read_record, as lookup()
+// reads it, so a record lookup() would skip as corrupt is skipped here too.
+bool names_country(const MMDB_s& database, uint32_t offset, std::string_view country) noexcept {
+  GeoInfo info;
+  return read_record(MMDB_entry_s{.mmdb = &database, .offset = offset}, info) &&
+         info.country_code() == country;
+}
+
+// Depth-first, left (0) before right (1): the first match is the lowest network.
+std::optional<Cidr> first_network_in(const MMDB_s& database, std::string_view country, Family family) {
+  const bool ipv6_tree = database.metadata.ip_version == 6;
+  if (family == Family::v6 && !ipv6_tree) return std::nullopt;
+  const TreeRecord ipv4 =
+      ipv6_tree ? ipv4_root(database) : TreeRecord{.type = MMDB_RECORD_TYPE_SEARCH_NODE, .network = {}};
+  const unsigned max_prefix = family == Family::v4 ? 32 : 128;
+
+  std::vector<TreeRecord> pending;  // at most two per level: bounded by the tree's depth
+  if (family == Family::v4)
+    pending.push_back(ipv4);
+  else
+    pending.push_back(
+        TreeRecord{.type = MMDB_RECORD_TYPE_SEARCH_NODE, .network = Address{.family = Family::v6}});
+  // Many networks share one record: each is read once.
+  std::unordered_map<uint32_t, bool> matches;
+  // A node met again was searched to the end without a match (depth first, its subtree was
+  // finished before anything pushed earlier), or is its own ancestor in a corrupt tree: either
+  // way there is nothing new below it. This bounds the walk by the node count even for a
+  // corrupt tree whose records all point back at a few nodes (2^depth paths).
+  std::vector<bool> visited(database.metadata.node_count);
+  MMDB_search_node_s node;
+  while (!pending.empty()) {
+    const TreeRecord record = pending.back();
+    pending.pop_back();
+    if (record.type == MMDB_RECORD_TYPE_DATA) {
+      auto [known, inserted] = matches.try_emplace(record.value, false);
+      if (inserted) known->second = names_country(database, record.value, country);
+      if (known->second)
+        return Cidr{.network = record.network.masked(record.prefix), .prefix = record.prefix};
+      continue;
+    }
+    // A search node below the last bit, or one libmaxminddb cannot read, is a corrupt tree.
+    if (record.type != MMDB_RECORD_TYPE_SEARCH_NODE || record.prefix >= max_prefix) continue;
+    if (record.value >= visited.size() || visited[record.value]) continue;
+    visited[record.value] = true;
+    if (MMDB_read_node(&database, record.value, &node) != MMDB_SUCCESS) continue;
+    for (const bool right : {true, false}) {  // right first: the stack pops left first
+      const TreeRecord child = record_of(node, right, record.prefix, record.network);
+      if (child.type != MMDB_RECORD_TYPE_SEARCH_NODE && child.type != MMDB_RECORD_TYPE_DATA) continue;
+      if (family == Family::v6 && is_ipv4_in_disguise(child, ipv4)) continue;
+      pending.push_back(child);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Cidr> GeoDb::find_country(std::string_view country, Family family) const {
+  std::array<char, 3> code{};
+  copy_code(country, 2, code);
+  if (std::string_view(code.data()).size() != 2) return std::nullopt;  // no record names anything else
+  for (const MmdbHandle& database : impl_->databases)
+    if (auto network = first_network_in(*database, code.data(), family)) return network;
+  return std::nullopt;
 }
 
 }  // namespace meridian::geo

@@ -23,6 +23,7 @@
 #include "geo/net.h"
 #include "probes/plan.h"
 #include "probes/probes.h"
+#include "probes/verdict.h"
 
 namespace meridian::probes {
 
@@ -43,6 +44,11 @@ struct Carry {
   }
   bool is_quiet(size_t profile_index) const { return profile_index < quiet.size() && quiet[profile_index]; }
 };
+
+// The report for an endpoint, what carry_over reads of a running service: from its plan, its
+// verdict once it has results, and (FQDN targets) its resolved addresses.
+EndpointReport make_report(const EndpointPlan& plan, const Verdict* verdict, Timestamp started,
+                           std::span<const geo::Address> resolved = {}, const ProbeStats* stats = nullptr);
 
 // `before_reports` are the running service's reports, indexed like `before_plans`.
 Carry carry_over(const model::Config& before, const std::vector<EndpointPlan>& before_plans,

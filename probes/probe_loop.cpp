@@ -1,6 +1,7 @@
-// Drives the verdicts in real time: timers start checks, results feed verdicts, changes are
-// published (health table, then report, then generation) and logged once; resolver answers
-// move FQDN endpoints' probes to their addresses.
+// Drives the monitors in real time: a timer per endpoint wakes its monitor when a probe is due,
+// the checkers run the probes it starts, results go back to it, and changes are published
+// (health table, then report, then generation) and logged once; resolver answers move FQDN
+// endpoints' probes to their addresses.
 #include "probes/probe_loop.h"
 
 #include <spdlog/spdlog.h>
@@ -9,7 +10,6 @@
 #include <optional>
 #include <string>
 
-#include "probes/schedule.h"
 #include "probes/summary.h"
 #include "probes/target.h"
 
@@ -19,13 +19,11 @@ struct ProbeLoop::Slot {
   ProbeLoop* owner = nullptr;
   const EndpointPlan* plan = nullptr;
   const model::Endpoint* endpoint = nullptr;
-  Verdict verdict;
+  Monitor monitor;  // the policy: when to probe, what a result means, the verdict
   UvPtr<uv_timer_t> timer;
-  bool in_flight = false;
   std::optional<geo::Address> address;  // where probes go: empty while an FQDN awaits its first answer
   std::string fqdn;                     // FQDN targets: the name HTTP(S) probes ask for
   std::string resolve_failure;          // why the last lookup failed, while there is no answer
-  std::chrono::steady_clock::time_point probe_started{};
   ProbeStats stats;
 };
 
@@ -103,7 +101,8 @@ ProbeLoop::ProbeLoop(std::shared_ptr<const model::Config> config, const std::vec
     const EndpointReport* before = carry.verdict(plan.id);
     auto slot = std::make_unique<Slot>(
         this, &plan, &endpoint,
-        before ? Verdict::resume(endpoint.monitor, *before) : Verdict(endpoint.monitor, started));
+        Monitor(endpoint.monitor, plan.profile + "/" + plan.endpoint,
+                before ? Verdict::resume(endpoint.monitor, *before) : Verdict(endpoint.monitor, started)));
     carried_ += before != nullptr;
     slot->timer = make_timer(loop_.get(), slot.get());
     if (endpoint.kind == model::TargetKind::fqdn) {
@@ -112,13 +111,13 @@ ProbeLoop::ProbeLoop(std::shared_ptr<const model::Config> config, const std::vec
     } else {
       slot->address = endpoint.address;
     }
-    if (slot->verdict.status() == model::Status::CheckingEndpoint) ++unsettled_[plan.profile_index];
+    if (slot->monitor.verdict().status() == model::Status::CheckingEndpoint) ++unsettled_[plan.profile_index];
     slot_of_[plan.id] = slot.get();
     slots_.push_back(std::move(slot));
   }
   for (const auto& plan : plans_) {
     const Slot* slot = slot_of_[plan.id];
-    health_.set(plan.id, slot ? slot->verdict.status() : plan.initial);
+    health_.set(plan.id, slot ? slot->monitor.verdict().status() : plan.initial);
     if (!resolved_[plan.id].empty()) resolved_table_->publish(plan.id, resolved_[plan.id]);
     board_.set(plan.id, report_of(plan.id));
   }
@@ -158,20 +157,14 @@ void ProbeLoop::run() {
       "probes: started endpoints={} probed={} resolving={} kept_status={}", plans_.size(), slots_.size(),
       std::count_if(plans_.begin(), plans_.end(), [](const EndpointPlan& plan) { return plan.resolve; }),
       carried_);
+  // The monitors' schedules start here, the moment "probes: started" is logged.
+  const auto start = std::chrono::steady_clock::now();
+  const auto wall_start = std::chrono::system_clock::now();
+  for (auto& slot : slots_) slot->monitor.begin(start, wall_start);
   if (resolver_) resolver_->start();
   for (size_t p = 0; p < unsettled_.size(); ++p)
     if (unsettled_[p] == 0 && !quiet_[p]) log_ready(p);
-  for (auto& slot : slots_) {
-    const auto& monitor = slot->endpoint->monitor;
-    auto delay = first_probe_delay(slot->plan->profile + "/" + slot->plan->endpoint, monitor.interval);
-    uv_timer_start(
-        slot->timer.get(),
-        [](uv_timer_t* timer) {
-          auto* ticked = static_cast<Slot*>(timer->data);
-          ticked->owner->start_probe(*ticked);
-        },
-        uint64_t(delay.count()), uint64_t(probe_period(monitor.interval).count()));
-  }
+  for (auto& slot : slots_) arm(*slot);
   uv_run(loop_.get(), UV_RUN_DEFAULT);
   spdlog::info("probes: stopped");
 }
@@ -189,18 +182,38 @@ void ProbeLoop::shutdown() {
   stop_signal_.reset();
 }
 
-void ProbeLoop::start_probe(Slot& slot) {
-  // At most one probe per endpoint in flight: a tick that finds one still running is skipped
-  // (it can only happen if the timeout is not below the interval).
-  if (slot.in_flight) return;
+void ProbeLoop::arm(Slot& slot) {
+  // One-shot, re-armed after each tick: the monitor keeps the phase, so a late callback does not
+  // push the following probes later (a repeating uv timer would drift by each callback's delay).
+  const auto wait = slot.monitor.next_tick() - std::chrono::steady_clock::now();
+  const auto wait_ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
+  uv_timer_start(
+      slot.timer.get(),
+      [](uv_timer_t* timer) {
+        auto* ticked = static_cast<Slot*>(timer->data);
+        ticked->owner->on_tick(*ticked);
+      },
+      uint64_t(std::max<int64_t>(0, wait_ms)), 0);
+}
+
+void ProbeLoop::on_tick(Slot& slot) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < slot.monitor.next_tick()) {  // libuv's millisecond clock woke us a little early
+    arm(slot);
+    return;
+  }
+  if (slot.monitor.on_tick(now)) run_probe(slot);
+  arm(slot);
+}
+
+void ProbeLoop::run_probe(Slot& slot) {
   if (!slot.address) {
     // An FQDN never resolved: a failed lookup counts as a failed probe, one under way does not.
+    slot.monitor.abandon();
     if (!slot.resolve_failure.empty())
       on_result(slot, Result{false, "resolve failed: " + slot.resolve_failure});
     return;
   }
-  slot.in_flight = true;
-  slot.probe_started = std::chrono::steady_clock::now();
   const model::Monitor& monitor = slot.endpoint->monitor;
   Slot* target = &slot;
   auto done = [this, target](Result result) { on_result(*target, std::move(result)); };
@@ -213,18 +226,15 @@ void ProbeLoop::start_probe(Slot& slot) {
       tcp_->check(*slot.address, monitor.port, monitor.timeout, std::move(done));
       break;
     case model::MonitorProtocol::none:
-      slot.in_flight = false;  // not planned for probing; nothing to do
+      slot.monitor.abandon();  // not planned for probing; nothing to do
       break;
   }
 }
 
 void ProbeLoop::on_result(Slot& slot, Result result) {
-  std::optional<double> took;
-  if (slot.in_flight)
-    took = std::chrono::duration<double>(std::chrono::steady_clock::now() - slot.probe_started).count();
-  slot.stats.record(result.ok, took);
-  slot.in_flight = false;
-  auto transition = slot.verdict.record(result, std::chrono::system_clock::now());
+  auto recorded = slot.monitor.on_result(std::move(result), std::chrono::steady_clock::now());
+  slot.stats.record(recorded.result.ok, recorded.took_seconds);
+  const auto& transition = recorded.transition;
   model::EndpointId id = slot.plan->id;
   if (transition) health_.set(id, transition->to);
   board_.set(id, report_of(id));
@@ -244,7 +254,7 @@ void ProbeLoop::on_resolved(const resolver::Update& update) {
       slot->address = address;
       slot->resolve_failure.clear();
       // The first answer is probed at once rather than at the next tick, up to an interval away.
-      if (first) start_probe(*slot);
+      if (first && slot->monitor.start_now(std::chrono::steady_clock::now())) run_probe(*slot);
     } else {
       slot->resolve_failure = update.failure;
     }
@@ -254,7 +264,7 @@ void ProbeLoop::on_resolved(const resolver::Update& update) {
 
 EndpointReport ProbeLoop::report_of(model::EndpointId id) const {
   const Slot* slot = slot_of_[id];
-  return make_report(plans_[id], slot ? &slot->verdict : nullptr, started_, resolved_[id],
+  return make_report(plans_[id], slot ? &slot->monitor.verdict() : nullptr, started_, resolved_[id],
                      slot ? &slot->stats : nullptr);
 }
 

@@ -1,6 +1,6 @@
-// The probe thread's event loop: a timer per probed endpoint, the HTTP and TCP checkers, the
-// resolver for FQDN targets, the verdicts, and publication of every change to the health
-// table, the reports and the log.
+// The probe thread's event loop: a timer per probed endpoint that wakes its Monitor (the policy),
+// the HTTP and TCP checkers, the resolver for FQDN targets, and publication of every change to
+// the health table, the reports and the log.
 //
 // Everything here runs on the probe thread except the constructor (on the thread that calls
 // ProbeService::start()) and request_stop() (any thread).
@@ -14,6 +14,7 @@
 #include "probes/carry.h"
 #include "probes/health_table.h"
 #include "probes/http_checker.h"
+#include "probes/monitor.h"
 #include "probes/plan.h"
 #include "probes/probes.h"
 #include "probes/report_board.h"
@@ -45,7 +46,9 @@ class ProbeLoop {
   struct Slot;
 
   void make_resolver();
-  void start_probe(Slot& slot);
+  void arm(Slot& slot);
+  void on_tick(Slot& slot);
+  void run_probe(Slot& slot);
   void on_result(Slot& slot, Result result);
   void on_resolved(const resolver::Update& update);
   EndpointReport report_of(model::EndpointId id) const;
@@ -74,10 +77,5 @@ class ProbeLoop {
   std::unique_ptr<resolver::Resolver> resolver_;  // null without FQDN targets
   std::vector<std::unique_ptr<Slot>> slots_;      // probed endpoints only
 };
-
-// The report for an endpoint, from its plan, its verdict once it has results, and (FQDN
-// targets) its resolved addresses.
-EndpointReport make_report(const EndpointPlan& plan, const Verdict* verdict, Timestamp started,
-                           std::span<const geo::Address> resolved = {}, const ProbeStats* stats = nullptr);
 
 }  // namespace meridian::probes

@@ -6,7 +6,7 @@ packages=(
   build-essential cmake pkg-config git
   libldns-dev ldnsutils libuv1-dev libc-ares-dev libmaxminddb-dev mmdb-bin
   libfmt-dev libspdlog-dev doctest-dev libyaml-cpp-dev libcli11-dev
-  libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev
+  libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev zlib1g-dev
   dnsutils knot-dnsutils openssl
 )
 # Tests only: headless Chromium loads the status page; promtool (Debian's prometheus) checks /metrics.

@@ -1,9 +1,10 @@
-// The `meridian` command line: serve, check, explain, ctl.
+// The `meridian` command line: serve, check, explain, ctl, simulate.
 #include <malloc.h>
 
 #include <CLI/CLI.hpp>
 
 #include "server/server.h"
+#include "sim/sim.h"
 
 int main(int argc, char** argv) {
   // No fastbins: yaml-cpp frees a large config's millions of small nodes, and consolidating
@@ -43,6 +44,15 @@ int main(int argc, char** argv) {
   ctl_command->add_flag("--json", ctl.json, "print the server's JSON reply");
   ctl_command->add_flag("--force", ctl.force, "drain even the last available endpoint of a profile");
 
+  meridian::sim::SimulateOptions simulate;
+  auto* simulate_command = app.add_subcommand(
+      "simulate", "Rehearse a failover: fake regions, a fault timeline, who got which answer when");
+  simulate_command->add_option("scenario", simulate.scenario, "scenario YAML file")->required();
+  simulate_command->add_flag("--virtual", simulate.virtual_time,
+                             "run on a simulated clock (same routing and probe policy, no sockets)");
+  simulate_command->add_option("--json", simulate.json_file, "write the report as JSON to FILE");
+  simulate_command->add_option("--svg", simulate.svg_file, "write the report as an SVG timeline to FILE");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -52,5 +62,6 @@ int main(int argc, char** argv) {
   if (*serve_command) return meridian::server::serve(serve);
   if (*check_command) return meridian::server::check(check_file);
   if (*ctl_command) return meridian::server::ctl(ctl);
+  if (*simulate_command) return meridian::sim::simulate(simulate);
   return meridian::server::explain(explain);
 }

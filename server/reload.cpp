@@ -54,14 +54,6 @@ std::vector<std::string> restart_needed(const model::ServerSettings& started,
   return changed;
 }
 
-std::optional<OverrideAction> parse_override_action(std::string_view text) {
-  if (text == "drain") return OverrideAction::drain;
-  if (text == "enable") return OverrideAction::enable;
-  if (text == "force-up") return OverrideAction::force_up;
-  if (text == "auto") return OverrideAction::automatic;
-  return std::nullopt;
-}
-
 Reloader::Reloader(std::string config_file, SnapshotStore& store,
                    std::shared_ptr<const model::Config> running, Generation generation, Overrides overrides,
                    std::string state_file, CounterSlots slots)
@@ -148,53 +140,13 @@ OverrideResult Reloader::change_override(const std::string& profile_name, const 
   const model::Endpoint& endpoint = profile->endpoints[index];
   const routing::Context context{config, snapshot->health(), snapshot->geo(), config.geo.latency.get()};
   const probes::Override before = health_->override_of(endpoint.id);
-  probes::Override after = before;
-  switch (action) {
-    case OverrideAction::drain: after = probes::Override::drain; break;
-    case OverrideAction::enable:
-      if (before == probes::Override::drain) after = probes::Override::none;
-      break;
-    case OverrideAction::force_up: after = probes::Override::force_up; break;
-    case OverrideAction::automatic: after = probes::Override::none; break;
-  }
-  auto refuse = [&](std::string reason) {
+  const probes::Override after = next_override(before, action);
+  if (auto refusal = override_refusal(context, *profile, index, before, after, force)) {
     result.outcome = OverrideResult::Outcome::refused;
-    result.error = std::move(reason);
+    result.error = std::move(*refusal);
     result.value = before;
     result.status = routing::current_status(context, *profile, index);
     return result;
-  };
-  if (after == probes::Override::force_up && endpoint.kind == model::TargetKind::nested)
-    return refuse(
-        fmt::format("{}/{} is nested: its status follows child profile {}; override the child's "
-                    "endpoints instead",
-                    profile_name, endpoint_name, endpoint.child));
-  if (after == probes::Override::force_up && !endpoint.enabled)
-    return refuse(
-        fmt::format("{}/{} is disabled in the config (enabled: false)", profile_name, endpoint_name));
-  if (after == probes::Override::drain && before != probes::Override::drain && !force) {
-    // Route 53 ARC's safety rule: the last serving endpoint is not drained by accident. On a
-    // copy of the health view with this one drained, no profile (this one, or one that nests
-    // it) may go from serving A, AAAA or anything to serving nothing; one that served nothing
-    // before (failing open) is not made worse by it.
-    const auto view = snapshot->health();
-    std::vector<std::atomic<uint8_t>> trial(view.size());
-    for (size_t i = 0; i < view.size(); ++i) trial[i].store(view[i].load(std::memory_order_acquire));
-    trial[endpoint.id].store(static_cast<uint8_t>(model::Status::Disabled));
-    const routing::Context what_if{config, {trial.data(), trial.size()}, snapshot->geo(), context.latency};
-    for (const auto& candidate : config.profiles) {
-      const auto now = routing::serving_endpoints(context, candidate);
-      const auto then = routing::serving_endpoints(what_if, candidate);
-      const char* lost = now.any > 0 && then.any == 0     ? ""
-                         : now.a > 0 && then.a == 0       ? "IPv4 (A) "
-                         : now.aaaa > 0 && then.aaaa == 0 ? "IPv6 (AAAA) "
-                                                          : nullptr;
-      if (!lost) continue;
-      return refuse(
-          fmt::format("draining {}/{} would leave profile {} with no available {}endpoint; add "
-                      "?force=true (meridian ctl --force) to drain it anyway",
-                      profile_name, endpoint_name, candidate.name, lost));
-    }
   }
 
   result.value = after;

@@ -24,6 +24,7 @@
 #include "conf/model.h"
 #include "probes/probes.h"
 #include "server/answer_totals.h"
+#include "server/override_rules.h"
 #include "server/overrides.h"
 #include "server/snapshot.h"
 
@@ -55,10 +56,6 @@ struct ReloadResult {
   uint64_t generation = 0;  // the config generation now running
   Clock::time_point at{};
 };
-
-// What the control API asks of the overrides.
-enum class OverrideAction { drain, enable, force_up, automatic };
-std::optional<OverrideAction> parse_override_action(std::string_view text);  // drain|enable|force-up|auto
 
 struct OverrideResult {
   enum class Outcome { ok, no_profile, no_endpoint, refused, failed } outcome = Outcome::ok;

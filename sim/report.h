@@ -4,6 +4,7 @@
 // everything from there on is shared.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,8 +14,9 @@ namespace meridian::sim {
 // Times are seconds from the scenario's start.
 using Seconds = double;
 
-// One answer a client got. `endpoints` are endpoint names ("profile/endpoint" of the leaf that
-// answered), sorted; empty for NODATA, a timeout or an error, which `outcome` tells apart.
+// One answer a client got. `endpoints` name where it sends the client: the region serving the
+// leaf that answered, else the leaf's "profile/endpoint"; sorted; empty for NODATA, a timeout or an error,
+// which `outcome` tells apart.
 struct Observation {
   Seconds at = 0;
   std::vector<std::string> endpoints;
@@ -26,7 +28,7 @@ struct Observation {
 // the monitor would see: fail, hang, degrade, or slow beyond the monitor's timeout.
 struct Outage {
   std::string region;
-  std::string endpoint;  // "profile/endpoint" it serves
+  std::string endpoint;  // what answers to the region are called: the region's name
   std::string kind;      // "fail", "hang", "degrade", "slow"
   Seconds from = 0;
   std::optional<Seconds> to;  // the recovery, if one came before the end
@@ -35,6 +37,7 @@ struct Outage {
   //   failback: interval x healthy_threshold + timeout
   Seconds worst_failover = 0;
   Seconds worst_failback = 0;
+  Seconds interval = 0;  // the probe interval (the longest of the region's endpoints')
 };
 
 // An endpoint's monitor status over time, from the probes (Online, Degraded, ...).
@@ -63,16 +66,17 @@ struct Segment {
 // How long one outage took to stop (failover) or start again (failback) reaching one client.
 struct Recovery {
   std::string region;
-  Seconds fault_at = 0;               // the outage's start (failover) or end (failback)
-  std::optional<Seconds> took;        // empty: it never happened before the end
-  Seconds worst = 0;                  // the settings' worst case (+ the TTL with the cache model)
+  Seconds fault_at = 0;         // the outage's start (failover) or end (failback)
+  std::optional<Seconds> took;  // empty: it never happened before the end
+  Seconds worst = 0;            // the settings' worst case (+ the TTL with the cache model)
 };
 
 // One view of a client's answers: as the server gave them, or as a caching resolver would have
 // handed them on (each kept for its TTL).
 struct View {
   std::vector<Segment> segments;
-  std::vector<Recovery> failovers;  // outages that reached this client: answers to the endpoint when it failed
+  std::vector<Recovery>
+      failovers;  // outages that reached this client: answers to the endpoint when it failed
   std::vector<Recovery> failbacks;  // of those, recoveries that brought the client back to it
   uint64_t answers = 0;             // answers in this view (the cached view counts each use)
   uint64_t dead_answers = 0;        // of those, answers that named a down endpoint

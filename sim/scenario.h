@@ -26,17 +26,33 @@ struct ConfigSource {
   int line = 0;  // where the scenario names or holds it
 };
 
-// A fake backend the simulator starts on loopback for one endpoint.
-struct Region {
-  std::string name;      // unique among regions
-  std::string profile;   // the endpoint it serves: profile/endpoint in the config
+// An endpoint of the config, by name.
+struct EndpointRef {
+  std::string profile;
   std::string endpoint;
-  model::MonitorProtocol protocol = model::MonitorProtocol::http;  // the endpoint's monitor's (http or tcp)
-  geo::Address address;  // the endpoint's target (loopback only)
-  uint16_t port = 0;     // the endpoint's monitor port
-  std::string path;      // the monitor's path: the one an HTTP region answers 200 on
+  std::string key() const { return profile + "/" + endpoint; }
+  bool operator==(const EndpointRef&) const = default;
+};
+
+// A fake backend the simulator starts on loopback: one cluster, serving one endpoint, or several
+// that share its address and monitor (a cluster that is the local endpoint of one regional
+// profile and the paired region's fallback in another). Answers that send a client to it are
+// named by the region, so both profiles' endpoints read as the one cluster they are.
+struct Region {
+  std::string name;                    // unique among regions
+  std::vector<EndpointRef> endpoints;  // `endpoint:` or `endpoints:`, at least one
+  model::MonitorProtocol protocol = model::MonitorProtocol::http;  // the endpoints' monitor's (http or tcp)
+  geo::Address address;                                            // the endpoints' target (loopback only)
+  uint16_t port = 0;                                               // the endpoints' monitor port
+  std::string path;            // the monitor's path: the one an HTTP region answers 200 on
   model::Duration latency{0};  // how long a healthy region takes to answer a probe
   int line = 0;
+
+  bool serves(const std::string& profile, const std::string& endpoint) const {
+    for (const auto& ref : endpoints)
+      if (ref.profile == profile && ref.endpoint == endpoint) return true;
+    return false;
+  }
 };
 
 // A vantage point: where its queries claim to come from, what it asks, how often.
@@ -49,7 +65,8 @@ struct Client {
   std::string query;    // the name asked for (presentation form, no trailing dot)
   uint16_t qtype = 1;   // A (1) or AAAA (28)
   double rate = 1;      // queries per second, > 0
-  bool cache = false;   // the resolver cache model: also report the answers as a cache keeping each for its TTL
+  bool cache =
+      false;  // the resolver cache model: also report the answers as a cache keeping each for its TTL
   int line = 0;
 };
 
@@ -59,10 +76,11 @@ const char* to_string(EventKind kind);
 struct Event {
   model::Duration at{0};  // offset from the scenario's start
   EventKind kind = EventKind::fail;
-  std::string region;                    // fail, hang, degrade, slow, recover
-  model::Duration delay{0};              // slow: how long each probe's answer takes
-  std::string profile, endpoint;         // drain, enable
-  std::shared_ptr<ConfigSource> config;  // reload: the new config
+  std::string region;                          // fail, hang, degrade, slow, recover
+  model::Duration delay{0};                    // slow: how long each probe's answer takes
+  std::string profile, endpoint;               // drain, enable
+  std::shared_ptr<ConfigSource> config;        // reload: the new config
+  std::shared_ptr<const model::Config> model;  // reload: `config` loaded and validated
   int line = 0;
 };
 

@@ -8,7 +8,7 @@
 namespace meridian::sim {
 
 struct SimulateOptions {
-  std::string scenario;   // the scenario file
+  std::string scenario;  // the scenario file
   bool virtual_time = false;
   std::string json_file;  // --json FILE: the report as JSON
   std::string svg_file;   // --svg FILE: the report as an SVG timeline
