@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -107,11 +109,45 @@ Seconds since(Clock::time_point start, Clock::time_point at) {
   return std::chrono::duration<double>(at - start).count();
 }
 
+// SIGINT and SIGTERM, blocked in every thread of the run (threads inherit the mask) and taken by
+// the timeline's waits, so Ctrl-C ends the run early with a report of what it saw, the server
+// stopped and the scratch folder removed. The mask is restored at the end.
+class InterruptibleWait {
+ public:
+  InterruptibleWait() {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, &before_);
+  }
+  ~InterruptibleWait() { pthread_sigmask(SIG_SETMASK, &before_, nullptr); }
+  InterruptibleWait(const InterruptibleWait&) = delete;
+  InterruptibleWait& operator=(const InterruptibleWait&) = delete;
+
+  // Waits until `until`; false when a signal came first (and from then on).
+  bool until(Clock::time_point until) {
+    while (!interrupted_) {
+      const auto left = until - Clock::now();
+      if (left <= Clock::duration::zero()) return true;
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+      const timespec wait{time_t(ns / 1000000000), long(ns % 1000000000)};
+      if (sigtimedwait(&signals_, nullptr, &wait) > 0) interrupted_ = true;
+    }
+    return false;
+  }
+
+ private:
+  sigset_t signals_;
+  sigset_t before_;
+  bool interrupted_ = false;
+};
+
 }  // namespace
 
 RunResult run_real(const Scenario& scenario, const std::string& binary) {
   RunResult result;
   result.clients = empty_observations(scenario);
+  InterruptibleWait wait;  // first: every thread below starts with the signals blocked
 
   FakeRegions regions;
   for (const auto& region : scenario.regions)
@@ -124,7 +160,7 @@ RunResult run_real(const Scenario& scenario, const std::string& binary) {
   RunningConfig running(scenario.model, scenario.regions);
   ServerProcess server(binary, config_path.string(), std::chrono::seconds(15));
   const Clock::time_point start = server.probes_started();
-  const Clock::time_point end = start + scenario.duration;
+  Clock::time_point end = start + scenario.duration;
 
   // One thread per client, each on its own schedule: query k goes out at start + k / rate.
   std::atomic<bool> stopping = false;
@@ -142,6 +178,7 @@ RunResult run_real(const Scenario& scenario, const std::string& binary) {
         const auto due = start + period * k;
         if (due >= end || stopping) break;
         std::this_thread::sleep_until(due);  // pacing a query rate, not waiting for an event
+        if (stopping) break;
         const auto reply = dns.query(client.query, client.qtype, client.subnet, timeout);
         Observation observation;
         observation.at = since(start, due);
@@ -161,8 +198,12 @@ RunResult run_real(const Scenario& scenario, const std::string& binary) {
   auto warn = [&](Seconds at, const std::string& what) {
     result.warnings.push_back(fmt::format("at {:.1f}s: {}", at, what));
   };
+  bool interrupted = false;
   for (const auto& event : scenario.timeline) {
-    std::this_thread::sleep_until(start + event.at);  // the timeline's own clock
+    if (!wait.until(start + event.at)) {  // the timeline's own clock, or Ctrl-C
+      interrupted = true;
+      break;
+    }
     const Seconds at = since(start, start + event.at);
     switch (event.kind) {
       case EventKind::drain:
@@ -195,9 +236,19 @@ RunResult run_real(const Scenario& scenario, const std::string& binary) {
         break;
     }
   }
-  std::this_thread::sleep_until(end);
+  if (!interrupted && !wait.until(end)) interrupted = true;
+  if (interrupted) {
+    end = Clock::now();
+    result.stopped_at = since(start, end);
+    result.warnings.push_back(
+        fmt::format("interrupted at {:.1f}s: the report covers the run until then", *result.stopped_at));
+  }
   stopping = true;
   for (auto& client : clients) client.join();
+  // Queries in flight when the run was cut short belong to it no more.
+  for (auto& client : result.clients)
+    while (!client.observations.empty() && client.observations.back().at >= since(start, end))
+      client.observations.pop_back();
 
   for (const auto& transition : server.transitions()) {
     if (transition.at < start || transition.at >= end) continue;

@@ -1,6 +1,7 @@
 // What one run of a scenario observed, in either mode: the input to sim/report.h's analyse().
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@ struct RunResult {
   std::vector<ClientObservations> clients;  // in the scenario's client order
   std::vector<StatusChange> statuses;       // the probes' verdicts as they changed
   std::vector<std::string> warnings;        // what went wrong on the way (a refused drain, a failed reload)
+  std::optional<Seconds> stopped_at;        // a run cut short (Ctrl-C): when
 };
 
 // The clients of `scenario` with nothing observed yet.

@@ -20,6 +20,10 @@ ServerProcess::ServerProcess(const std::string& binary, const std::string& confi
   if (pid_ < 0) throw std::runtime_error("cannot fork the server");
   if (pid_ == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with a simulation that dies
+    // The run blocks SIGINT and SIGTERM to take them itself; the server must get its own.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     dup2(pipe_fds[1], 1);
     dup2(pipe_fds[1], 2);
     std::vector<const char*> argv{binary.c_str(), "serve",     "--config",    config.c_str(), "--listen",

@@ -56,17 +56,24 @@ int simulate(const SimulateOptions& options) {
   }
   const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
 
-  const Report report =
-      analyse(scenario.name, options.virtual_time ? "virtual time" : "real time",
-              std::chrono::duration<double>(scenario.duration).count(), outages_of(scenario),
-              marks_of(scenario), std::move(run.statuses), run.clients);
+  // A run cut short (Ctrl-C) reports until then: later faults and actions did not happen.
+  const double duration = run.stopped_at.value_or(std::chrono::duration<double>(scenario.duration).count());
+  auto outages = outages_of(scenario);
+  std::erase_if(outages, [&](const Outage& outage) { return outage.from >= duration; });
+  for (auto& outage : outages)
+    if (outage.to && *outage.to >= duration) outage.to.reset();
+  auto marks = marks_of(scenario);
+  std::erase_if(marks, [&](const Mark& mark) { return mark.at >= duration; });
+  const Report report = analyse(scenario.name, options.virtual_time ? "virtual time" : "real time", duration,
+                                std::move(outages), std::move(marks), std::move(run.statuses), run.clients);
   fmt::print("{}", render_table(report));
   for (const auto& warning : run.warnings) fmt::print("warning: {}\n", warning);
   fmt::print("ran in {:.2f}s\n", took);
   bool written = true;
   if (!options.json_file.empty()) written &= write_file(options.json_file, render_json(report));
   if (!options.svg_file.empty()) written &= write_file(options.svg_file, render_svg(report));
-  return written ? 0 : 1;
+  if (!written) return 1;
+  return run.stopped_at ? 130 : 0;  // as a shell reports a command ended by Ctrl-C
 }
 
 }  // namespace meridian::sim

@@ -2,7 +2,11 @@
 // runs in real time (the real server, real regions, real probes) and in virtual time, and the two
 // modes agree on every failover and failback to within one probe interval.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -13,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "harness.h"
 
@@ -229,4 +234,43 @@ TEST_CASE("a scenario with a mistake is refused with its FILE:LINE and a reason,
     CHECK(result.exit_code == 1);
     CHECK(result.err.find(file + ":2: ") != std::string::npos);
   }
+}
+
+TEST_CASE("Ctrl-C ends a real-time run early: a report until then, the server stopped, exit 130") {
+  TempDir dir;
+  const std::string json = dir.path() + "/cut.json";
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execl(MERIDIAN_BINARY, MERIDIAN_BINARY, "simulate",
+          MERIDIAN_SOURCE_DIR "/examples/scenarios/slow-region.yaml", "--json", json.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // The run has started once its server answers: wait for the child `meridian serve` to appear.
+  auto server_of = [&]() -> pid_t {
+    std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+    pid_t child = 0;
+    return children >> child ? child : 0;
+  };
+  pid_t server = 0;
+  const auto deadline = Clock::now() + 15s;
+  while (!(server = server_of()) && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  REQUIRE(server > 0);
+  std::this_thread::sleep_for(
+      2s);  // let the run observe something: this is the run's time, not a wait for an event
+  kill(pid, SIGINT);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(kill(server, 0) == -1);  // the server is gone with it
+  const auto report = read_json(json);
+  CHECK(report.at("duration").get<double>() < 10);
+  CHECK(report.at("outages").empty());  // the slow-down at 14s never came
+  CHECK(report.at("clients")[0].at("server").at("answers").get<uint64_t>() > 0);
 }
