@@ -1,14 +1,7 @@
 // The status page in a real browser: headless Chromium loads GET / from the control port, the page
 // polls /v1/status, and its DOM and screenshot show a drained endpoint as drained.
 #include <doctest/doctest.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -16,111 +9,24 @@
 #include <regex>
 #include <sstream>
 
+#include "../headless_chromium.h"  // system tests see only tests/system
 #include "control_fixtures.h"
 #include "harness.h"
 #include "http_client.h"
 
 using namespace meridian::test;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// $MERIDIAN_CHROMIUM, else the first Chromium-like browser on PATH; "" when there is none.
-std::string find_chromium() {
-  if (const char* chosen = std::getenv("MERIDIAN_CHROMIUM"); chosen && *chosen) return chosen;
-  const char* path = std::getenv("PATH");
-  for (const char* name : {"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}) {
-    std::istringstream folders(path ? path : "/usr/local/bin:/usr/bin:/bin");
-    for (std::string folder; std::getline(folders, folder, ':');) {
-      const auto candidate = (folder.empty() ? "." : folder) + "/" + name;
-      if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-  }
-  return "";
-}
-
-struct BrowserRun {
-  bool finished = false;  // false: killed at the deadline
-  int exit_code = -1;
-  std::string out;  // --dump-dom writes the DOM here
-  std::string err;
-};
-
-void drain_into(int fd, std::string& into) {
-  char buffer[8192];
-  ssize_t n;
-  while ((n = read(fd, buffer, sizeof buffer)) > 0) into.append(buffer, n);
-}
-
-// Runs headless Chromium on `url` to completion, or kills it at `timeout`. The browser forks
-// renderer and helper processes, so it runs in a process group of its own and a timeout kills
-// that group (by the id we gave it), leaving no stray helper behind.
-BrowserRun run_headless(const std::string& chromium, const std::string& profile_dir,
-                        const std::vector<std::string>& extra, const std::string& url,
-                        std::chrono::seconds timeout = 30s) {
-  std::vector<std::string> args{chromium, "--headless",
-                                "--no-sandbox",  // CI runs as root, where Chromium's sandbox refuses to start
-                                "--disable-gpu",
-                                "--disable-dev-shm-usage",  // containers give /dev/shm 64 MB
-                                "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-                                "--disable-background-networking",  // nothing but our loopback URL
-                                "--disable-component-update", "--disable-sync", "--disable-default-apps",
-                                "--mute-audio", "--hide-scrollbars", "--user-data-dir=" + profile_dir,
-                                // Virtual time runs the page's timers until the budget is spent, but
-                                // waits for network replies: the first /v1/status fetch completes.
-                                "--virtual-time-budget=5000"};
+// The status page once it has loaded: virtual time runs the page's timers until the budget is
+// spent, but waits for network replies, so the first /v1/status fetch completes.
+BrowserRun run_page(const std::string& chromium, const std::string& profile_dir,
+                    const std::vector<std::string>& extra, const std::string& url) {
+  auto args = headless_flags(profile_dir);
+  args.push_back("--virtual-time-budget=5000");
   args.insert(args.end(), extra.begin(), extra.end());
   args.push_back(url);
-
-  int out_pipe[2], err_pipe[2];
-  REQUIRE(pipe2(out_pipe, O_CLOEXEC) == 0);
-  REQUIRE(pipe2(err_pipe, O_CLOEXEC) == 0);
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with a test run that dies
-    setpgid(0, 0);
-    dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    execv(chromium.c_str(), argv.data());
-    _exit(127);
-  }
-  setpgid(pid, pid);  // also here, so the group exists before we might have to kill it
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
-  fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
-
-  BrowserRun run;
-  const auto deadline = Clock::now() + timeout;
-  int status = 0;
-  // Drain both pipes while waiting: a DOM bigger than the pipe buffer would otherwise block it.
-  while (true) {
-    drain_into(out_pipe[0], run.out);
-    drain_into(err_pipe[0], run.err);
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      run.finished = true;
-      break;
-    }
-    if (Clock::now() > deadline) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    pollfd entries[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-    poll(entries, 2, 100);
-  }
-  drain_into(out_pipe[0], run.out);
-  drain_into(err_pipe[0], run.err);
-  close(out_pipe[0]);
-  close(err_pipe[0]);
-  if (run.finished) run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  // Helpers that outlived a clean exit of the browser are ours too.
-  kill(-pid, SIGKILL);
-  return run;
+  return run_headless(chromium, std::move(args));
 }
 
 std::string tail(const std::string& text, size_t size = 3000) {
@@ -220,7 +126,7 @@ TEST_CASE(
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
 
   // The DOM once the page has fetched and rendered /v1/status.
-  const auto dom_run = run_headless(chromium, dir.path() + "/profile-dom", {"--dump-dom"}, url);
+  const auto dom_run = run_page(chromium, dir.path() + "/profile-dom", {"--dump-dom"}, url);
   REQUIRE_MESSAGE(dom_run.finished, "chromium did not finish within 30 s; it was killed\n",
                   tail(dom_run.err));
   REQUIRE_MESSAGE(dom_run.exit_code == 0, "chromium exited with ", dom_run.exit_code, "\n",
@@ -264,8 +170,8 @@ TEST_CASE(
 
   // And it renders: a blank or broken page makes a tiny PNG.
   const std::string screenshot = dir.path() + "/status.png";
-  const auto shot_run = run_headless(chromium, dir.path() + "/profile-shot",
-                                     {"--screenshot=" + screenshot, "--window-size=1280,900"}, url);
+  const auto shot_run = run_page(chromium, dir.path() + "/profile-shot",
+                                 {"--screenshot=" + screenshot, "--window-size=1280,900"}, url);
   REQUIRE_MESSAGE(shot_run.finished, "chromium did not finish within 30 s; it was killed\n",
                   tail(shot_run.err));
   REQUIRE_MESSAGE(shot_run.exit_code == 0, "chromium exited with ", shot_run.exit_code, "\n",

@@ -1,44 +1,24 @@
 // The failover report's SVG in a real browser: headless Chromium screenshots it, and the pixels
 // where a segment was drawn carry its endpoint's colour, while dead and unanswered ones differ.
 #include <doctest/doctest.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <zlib.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <sstream>
 
 #include "sim/palette.h"
 #include "sim/report.h"
+#include "tests/headless_chromium.h"
 #include "tests/unit/sim_report_fixture.h"
 
 using namespace meridian::sim;
-using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using meridian::test::find_chromium;
+using meridian::test::headless_flags;
+using meridian::test::run_headless;
 
 namespace {
-
-// $MERIDIAN_CHROMIUM, else the first Chromium-like browser on PATH; "" when there is none.
-std::string find_chromium() {
-  if (const char* chosen = std::getenv("MERIDIAN_CHROMIUM"); chosen && *chosen) return chosen;
-  const char* path = std::getenv("PATH");
-  for (const char* name : {"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}) {
-    std::istringstream folders(path ? path : "/usr/local/bin:/usr/bin:/bin");
-    for (std::string folder; std::getline(folders, folder, ':');) {
-      const auto candidate = (folder.empty() ? "." : folder) + "/" + name;
-      if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    }
-  }
-  return "";
-}
 
 // A fresh folder under the system's temp dir, removed with everything in it.
 struct TempDir {
@@ -53,67 +33,6 @@ struct TempDir {
     std::filesystem::remove_all(path, ignored);
   }
 };
-
-struct BrowserRun {
-  bool finished = false;  // false: killed at the deadline
-  int exit_code = -1;
-  std::string err;
-};
-
-void drain_into(int fd, std::string& into) {
-  char buffer[8192];
-  ssize_t n;
-  while ((n = read(fd, buffer, sizeof buffer)) > 0) into.append(buffer, n);
-}
-
-// Runs headless Chromium to completion, or kills it at the deadline. The browser forks renderer
-// and helper processes, so it runs in a process group of its own, killed by the id we gave it.
-BrowserRun run_headless(const std::string& chromium, std::vector<std::string> args,
-                        std::chrono::seconds timeout = 30s) {
-  args.insert(args.begin(), chromium);
-  int err_pipe[2];
-  REQUIRE(pipe2(err_pipe, O_CLOEXEC) == 0);
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with a test run that dies
-    setpgid(0, 0);
-    const int null = open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    dup2(err_pipe[1], 2);
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    execv(chromium.c_str(), argv.data());
-    _exit(127);
-  }
-  setpgid(pid, pid);  // also here, so the group exists before we might have to kill it
-  close(err_pipe[1]);
-  fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
-
-  BrowserRun run;
-  const auto deadline = Clock::now() + timeout;
-  int status = 0;
-  while (true) {
-    drain_into(err_pipe[0], run.err);  // a chatty browser must not block on a full pipe
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      run.finished = true;
-      break;
-    }
-    if (Clock::now() > deadline) {
-      kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    pollfd entry{err_pipe[0], POLLIN, 0};
-    poll(&entry, 1, 100);
-  }
-  drain_into(err_pipe[0], run.err);
-  close(err_pipe[0]);
-  if (run.finished) run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  kill(-pid, SIGKILL);  // helpers that outlived a clean exit of the browser are ours too
-  return run;
-}
 
 std::string tail(const std::string& text, size_t size = 3000) {
   return text.size() <= size ? text : "..." + text.substr(text.size() - size);
@@ -243,15 +162,11 @@ TEST_CASE("the report's SVG, in a real browser, paints segments in their endpoin
   TempDir dir;
   const std::string svg_file = dir.path + "/report.svg", shot = dir.path + "/shot.png";
   std::ofstream(svg_file) << svg;
-  const auto run = run_headless(
-      chromium,
-      {"--headless=new", "--disable-gpu",
-       "--no-sandbox",  // CI runs as root, where Chromium's sandbox refuses to start
-       "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-       "--disable-background-networking", "--disable-component-update", "--disable-sync", "--mute-audio",
-       "--hide-scrollbars", "--force-device-scale-factor=1",  // one SVG unit, one pixel
-       "--user-data-dir=" + dir.path + "/profile", "--window-size=" + size[1].str() + "," + size[2].str(),
-       "--screenshot=" + shot, "file://" + svg_file});
+  auto args = headless_flags(dir.path + "/profile", "--headless=new");
+  args.insert(args.end(), {"--force-device-scale-factor=1",  // one SVG unit, one pixel
+                           "--window-size=" + size[1].str() + "," + size[2].str(), "--screenshot=" + shot,
+                           "file://" + svg_file});
+  const auto run = run_headless(chromium, std::move(args));
   REQUIRE_MESSAGE(run.finished, "chromium did not finish within 30 s; it was killed\n", tail(run.err));
   REQUIRE_MESSAGE(run.exit_code == 0, "chromium exited with ", run.exit_code, "\n", tail(run.err));
   REQUIRE_MESSAGE(std::filesystem::exists(shot), "no screenshot was written\n", tail(run.err));
