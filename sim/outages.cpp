@@ -2,10 +2,9 @@
 #include "sim/outages.h"
 
 #include <chrono>
-#include <map>
 #include <optional>
 
-#include "conf/config.h"
+#include "sim/simulated_probe.h"
 
 namespace meridian::sim {
 
@@ -13,35 +12,6 @@ namespace {
 
 Seconds seconds(model::Duration duration) {
   return std::chrono::duration<double>(duration).count();
-}
-
-// The configs in effect over time: the scenario's, then each reload's.
-struct ConfigAt {
-  Seconds from = 0;
-  std::shared_ptr<const model::Config> config;
-};
-
-std::vector<ConfigAt> configs_over_time(const Scenario& scenario) {
-  std::vector<ConfigAt> configs{{0, scenario.model}};
-  for (const auto& event : scenario.timeline) {
-    if (event.kind != EventKind::reload || !event.config) continue;
-    try {
-      configs.push_back(
-          {seconds(event.at), event.config->text.empty()
-                                  ? conf::load(event.config->path)
-                                  : conf::load_from_string(event.config->text, event.config->path)});
-    } catch (const std::exception&) {
-      // A reload that fails leaves the running config in place, as the server does.
-    }
-  }
-  return configs;
-}
-
-const model::Config& config_at(const std::vector<ConfigAt>& configs, Seconds at) {
-  const model::Config* chosen = configs.front().config.get();
-  for (const auto& entry : configs)
-    if (entry.from <= at) chosen = entry.config.get();
-  return *chosen;
 }
 
 }  // namespace
@@ -57,39 +27,35 @@ const model::Monitor* monitor_of(const model::Config& config, const std::string&
 }
 
 std::vector<Outage> outages_of(const Scenario& scenario) {
-  const auto configs = configs_over_time(scenario);
   std::vector<Outage> outages;
-  std::map<std::string, size_t> open;  // region -> its outage under way
-  for (const auto& event : scenario.timeline) {
-    if (event.region.empty()) continue;
-    const Region* region = nullptr;
-    for (const auto& candidate : scenario.regions)
-      if (candidate.name == event.region) region = &candidate;
-    if (!region) continue;
-    const Seconds at = seconds(event.at);
+  std::vector<RegionCondition> conditions(scenario.regions.size());
+  std::vector<std::optional<size_t>> open(scenario.regions.size());  // by region: its outage under way
+  const model::Config* config = scenario.model.get();
+
+  // Whether region r is down now, as its monitor sees it, and the outage's bookkeeping.
+  auto judge = [&](size_t r, Seconds at) {
+    const Region& region = scenario.regions[r];
     // The region's endpoints share its address and port; their settings may still differ: the
     // outage is judged by the first, its worst case by the slowest.
-    const model::Config& config = config_at(configs, at);
     const model::Monitor* monitor = nullptr;
-    for (const auto& ref : region->endpoints)
-      if (!monitor) monitor = monitor_of(config, ref.profile, ref.endpoint);
+    for (const auto& ref : region.endpoints)
+      if (!monitor) monitor = monitor_of(*config, ref.profile, ref.endpoint);
     bool down = false;
-    switch (event.kind) {
+    switch (conditions[r].kind) {
       case EventKind::fail:
       case EventKind::hang:
       case EventKind::degrade: down = true; break;
-      case EventKind::slow: down = !monitor || region->latency + event.delay >= monitor->timeout; break;
+      case EventKind::slow: down = !monitor || conditions[r].delay >= monitor->timeout; break;
       default: break;
     }
-    auto running = open.find(region->name);
-    if (down && running == open.end()) {
+    if (down && !open[r]) {
       Outage outage;
-      outage.region = region->name;
-      outage.endpoint = region->name;  // answers to it are named by the region
-      outage.kind = to_string(event.kind);
+      outage.region = region.name;
+      outage.endpoint = region.name;  // answers to it are named by the region
+      outage.kind = to_string(conditions[r].kind);
       outage.from = at;
-      for (const auto& ref : region->endpoints) {
-        const model::Monitor* settings = monitor_of(config, ref.profile, ref.endpoint);
+      for (const auto& ref : region.endpoints) {
+        const model::Monitor* settings = monitor_of(*config, ref.profile, ref.endpoint);
         if (!settings) continue;
         const Seconds interval = seconds(settings->interval), timeout = seconds(settings->timeout);
         outage.worst_failover =
@@ -98,11 +64,28 @@ std::vector<Outage> outages_of(const Scenario& scenario) {
             std::max(outage.worst_failback, interval * std::max(1u, settings->healthy_threshold) + timeout);
         outage.interval = std::max(outage.interval, interval);
       }
-      open[region->name] = outages.size();
+      open[r] = outages.size();
       outages.push_back(std::move(outage));
-    } else if (!down && running != open.end()) {
-      outages[running->second].to = at;
-      open.erase(running);
+    } else if (!down && open[r]) {
+      outages[*open[r]].to = at;
+      open[r].reset();
+    }
+  };
+
+  for (const auto& event : scenario.timeline) {
+    const Seconds at = seconds(event.at);
+    if (event.kind == EventKind::reload) {
+      // A new timeout can make a slow region down, or no longer down.
+      if (!event.model) continue;
+      config = event.model.get();
+      for (size_t r = 0; r < scenario.regions.size(); ++r) judge(r, at);
+      continue;
+    }
+    if (event.region.empty()) continue;
+    for (size_t r = 0; r < scenario.regions.size(); ++r) {
+      if (scenario.regions[r].name != event.region) continue;
+      conditions[r] = {event.kind, event.delay};
+      judge(r, at);
     }
   }
   return outages;

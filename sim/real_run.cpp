@@ -81,6 +81,10 @@ class RunningConfig {
     config_ = std::move(config);
     names_ = std::move(names);
   }
+  std::shared_ptr<const model::Config> current() const {
+    std::lock_guard lock(mutex_);
+    return config_;
+  }
   // The answer's endpoints, named against the profile `query` belongs to.
   std::vector<std::string> name(const std::string& query, const DnsReply& reply) const {
     std::shared_ptr<const model::Config> config;
@@ -195,6 +199,9 @@ RunResult run_real(const Scenario& scenario, const std::string& binary) {
   httplib::Client control(server.control().address.to_string(), server.control().port);
   control.set_connection_timeout(std::chrono::seconds(2));
   control.set_read_timeout(std::chrono::seconds(10));
+  // The token the server started with is the one it keeps (a reload cannot change it).
+  if (!scenario.model->server.control_token.empty())
+    control.set_bearer_token_auth(scenario.model->server.control_token);
   auto warn = [&](Seconds at, const std::string& what) {
     result.warnings.push_back(fmt::format("at {:.1f}s: {}", at, what));
   };
@@ -220,14 +227,17 @@ RunResult run_real(const Scenario& scenario, const std::string& binary) {
       }
       case EventKind::reload: {
         write_config(config_path, event.config->standalone);
+        // Answers from the new config may arrive before the call returns: name them by it from
+        // now, and go back if the server keeps the old one.
+        const auto before = running.current();
+        running.replace(event.model);
         auto reply = control.Post("/v1/reload", "", "application/json");
+        if (!reply || reply->status != 200) running.replace(before);
         if (!reply)
           warn(at, "reload: the control API did not answer");
         else if (reply->status != 200)
           warn(at,
                fmt::format("reload failed ({}), the config running is kept: {}", reply->status, reply->body));
-        else
-          running.replace(conf::load_from_string(event.config->standalone, config_path.string()));
         break;
       }
       default:

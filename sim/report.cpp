@@ -112,20 +112,31 @@ View view_of(const std::vector<UsedAnswer>& used, const std::vector<Outage>& out
     const UsedAnswer* at_fault = in_effect_at(used, outage.from);
     if (at_fault == nullptr || !names(*at_fault->answer, outage.endpoint)) continue;
 
-    Recovery failover{outage.region, outage.from, std::nullopt, worst(outage.worst_failover, *at_fault)};
+    Recovery failover{outage.region, outage.from, std::nullopt, worst(outage.worst_failover, *at_fault),
+                      outage.to};
+    // The first answer to a healthy endpoint while the outage lasts: once it is over, the
+    // endpoint's own answers are healthy again, and a client that never moved did not fail over.
     auto healthy = std::find_if(used.begin(), used.end(), [&](const UsedAnswer& use) {
-      return use.at > outage.from && use.answer->outcome == "answer" && !use.answer->endpoints.empty() &&
-             !use.dead;
+      return use.at > outage.from && (!outage.to || use.at < *outage.to) && use.answer->outcome == "answer" &&
+             !use.answer->endpoints.empty() && !use.dead;
     });
     if (healthy != used.end()) failover.took = healthy->at - outage.from;
+    const bool moved = failover.took.has_value();
     view.failovers.push_back(std::move(failover));
 
-    if (!outage.to) continue;
+    // A failback only for a client that left, up to the region's next outage.
+    if (!outage.to || !moved) continue;
     const Seconds recovered_at = *outage.to;
+    std::optional<Seconds> next_outage;
+    for (const auto& later : outages)
+      if (later.region == outage.region && later.from >= recovered_at &&
+          (!next_outage || later.from < *next_outage))
+        next_outage = later.from;
     Recovery failback{outage.region, recovered_at, std::nullopt,
-                      worst(outage.worst_failback, *in_effect_at(used, recovered_at))};
+                      worst(outage.worst_failback, *in_effect_at(used, recovered_at)), next_outage};
     auto back = std::find_if(used.begin(), used.end(), [&](const UsedAnswer& use) {
-      return use.at >= recovered_at && names(*use.answer, outage.endpoint);
+      return use.at >= recovered_at && (!next_outage || use.at < *next_outage) &&
+             names(*use.answer, outage.endpoint);
     });
     if (back != used.end()) failback.took = back->at - recovered_at;
     view.failbacks.push_back(std::move(failback));

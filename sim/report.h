@@ -69,6 +69,9 @@ struct Recovery {
   Seconds fault_at = 0;         // the outage's start (failover) or end (failback)
   std::optional<Seconds> took;  // empty: it never happened before the end
   Seconds worst = 0;            // the settings' worst case (+ the TTL with the cache model)
+  // A failover is owed only while the outage lasts: when it ended, if it did (a blip shorter
+  // than the worst case may end before any client moves, and that is no fault).
+  std::optional<Seconds> ended;
 };
 
 // One view of a client's answers: as the server gave them, or as a caching resolver would have

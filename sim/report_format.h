@@ -63,11 +63,11 @@ inline std::string format_took(const Recovery& recovery) {
   return recovery.took ? format_time(*recovery.took) : "never";
 }
 
-// Slower than the settings allow. A recovery that never came counts when the run went on past
-// its worst case: it should have happened and did not.
+// Slower than the settings allow. A recovery that never came counts when the run (and, for a
+// failover, the outage) went on past its worst case: it should have happened and did not.
 inline bool over_worst_case(const Recovery& recovery, Seconds duration) {
   if (recovery.took) return *recovery.took > recovery.worst;
-  return duration - recovery.fault_at > recovery.worst;
+  return recovery.ended.value_or(duration) - recovery.fault_at > recovery.worst;
 }
 
 }  // namespace meridian::sim

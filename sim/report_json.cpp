@@ -42,7 +42,8 @@ json to_json(const Recovery& recovery) {
   return {{"region", recovery.region},
           {"fault_at", recovery.fault_at},
           {"took", optional_seconds(recovery.took)},
-          {"worst", recovery.worst}};
+          {"worst", recovery.worst},
+          {"ended", optional_seconds(recovery.ended)}};
 }
 
 json to_json(const View& view) {

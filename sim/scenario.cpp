@@ -150,7 +150,10 @@ class ScenarioLoader {
     read_clients(f["clients"]);
     if (const auto& n = f["timeline"]) read_timeline(n);
     for (const auto& event : scenario_.timeline)
-      if (event.kind == EventKind::reload && event.model) check_probes_stay_local(*event.model, event.line);
+      if (event.kind == EventKind::reload && event.model) {
+        check_probes_stay_local(*event.model, event.line);
+        check_regions_stay(*event.model, event.line);
+      }
     return std::move(scenario_);
   }
 
@@ -178,6 +181,26 @@ class ScenarioLoader {
                                             plan.profile, plan.endpoint, endpoint.address.to_string()));
     }
   }
+  // A region is one backend for the whole run: a reload may drop its endpoints, not move them
+  // (the server would probe the new target, where no region listens; virtual time could not
+  // know). The moved endpoint needs a region of its own from the start.
+  void check_regions_stay(const model::Config& config, int line) const {
+    for (const auto& region : scenario_.regions)
+      for (const auto& ref : region.endpoints) {
+        const model::Endpoint* endpoint = find_endpoint(config, ref.profile, ref.endpoint);
+        if (!endpoint) continue;
+        if (endpoint->kind == model::TargetKind::address && endpoint->address == region.address &&
+            endpoint->monitor.port == region.port && endpoint->monitor.protocol == region.protocol &&
+            endpoint->monitor.path == region.path)
+          continue;
+        throw conf::ConfigError(
+            reader_.file(), line,
+            fmt::format("the config reloaded here moves {} (region {}) to another target, port, protocol or "
+                        "health path: a region stays one backend for the whole run",
+                        ref.key(), region.name));
+      }
+  }
+
   void check_probes_stay_local(const model::Config& config, const YAML::Node& node) const {
     check_probes_stay_local(config, conf::YamlReader::line_of(node));
   }
@@ -430,8 +453,11 @@ class ScenarioLoader {
     }
     if (const auto& n = f["rate"]) {
       client.rate = reader_.real(n, "client rate");
-      if (client.rate <= 0 || client.rate > 1000)
-        reader_.fail(n, "rate must be above 0 and at most 1000 queries per second");
+      // At least one query an hour: slower rates say nothing in a rehearsal, and their period
+      // would not fit the simulated clock.
+      if (!(client.rate >= 1.0 / 3600) || client.rate > 1000)
+        reader_.fail(n,
+                     "rate must be at least 1/3600 (one query an hour) and at most 1000 queries per second");
     }
     if (const auto& n = f["cache"]) client.cache = reader_.boolean(n, "cache");
     return client;

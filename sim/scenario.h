@@ -76,10 +76,10 @@ const char* to_string(EventKind kind);
 struct Event {
   model::Duration at{0};  // offset from the scenario's start
   EventKind kind = EventKind::fail;
-  std::string region;                          // fail, hang, degrade, slow, recover
-  model::Duration delay{0};                    // slow: how long each probe's answer takes
-  std::string profile, endpoint;               // drain, enable
-  std::shared_ptr<ConfigSource> config;        // reload: the new config
+  std::string region;                    // fail, hang, degrade, slow, recover
+  model::Duration delay{0};              // slow: how long each probe's answer takes (instead of the latency)
+  std::string profile, endpoint;         // drain, enable
+  std::shared_ptr<ConfigSource> config;  // reload: the new config
   std::shared_ptr<const model::Config> model;  // reload: `config` loaded and validated
   int line = 0;
 };

@@ -38,15 +38,18 @@ ServerProcess::ServerProcess(const std::string& binary, const std::string& confi
   std::unique_lock lock(mutex_);
   const bool ready =
       changed_.wait_for(lock, timeout, [&] { return (listening_ && controlled_ && probing_) || exited_; });
-  if (!ready || exited_) {
-    const std::string why = exited_ ? "the server exited" : "the server did not start in time";
-    const std::string log = log_;
-    lock.unlock();
-    throw std::runtime_error(why + "; its log:\n" + log);
-  }
+  if (ready && !exited_) return;
+  const std::string why = exited_ ? "the server exited" : "the server did not start in time";
+  lock.unlock();
+  stop();  // the child and the reader thread go before the error does
+  throw std::runtime_error(why + "; its log:\n" + log());
 }
 
 ServerProcess::~ServerProcess() {
+  stop();
+}
+
+void ServerProcess::stop() {
   if (pid_ > 0) {
     kill(pid_, SIGTERM);
     int status = 0;
@@ -61,8 +64,10 @@ ServerProcess::~ServerProcess() {
       waitpid(pid_, &status, 0);
     }
   }
+  pid_ = -1;
   if (reader_.joinable()) reader_.join();
   if (log_fd_ >= 0) close(log_fd_);
+  log_fd_ = -1;
 }
 
 void ServerProcess::read_log() {

@@ -41,6 +41,7 @@ class ServerProcess {
   std::string log() const;
 
  private:
+  void stop();  // SIGTERM, SIGKILL after 5 s; the reader joined. Safe to call twice.
   void read_log();
   void on_line(const std::string& line);
 

@@ -15,8 +15,9 @@ struct SimulateOptions {
   std::string binary;     // real time: the `meridian` binary to start (default: this one)
 };
 
-// Runs the scenario and prints the report's table; returns the process exit code: 0; 1 with the
-// reason on stderr (a scenario error is FILE:LINE: reason); 130 for a real-time run cut short by
+// Runs the scenario and prints the report's table; returns the process exit code: 0; 1 for a
+// scenario error (FILE:LINE: reason on stderr); 2 when the run cannot go on (a region's port is
+// taken, the server does not start), with the reason on stderr; 130 for a real-time run cut short by
 // SIGINT or SIGTERM, which still reports (and writes --json and --svg) up to then.
 int simulate(const SimulateOptions& options);
 

@@ -52,7 +52,7 @@ int simulate(const SimulateOptions& options) {
                                : run_real(scenario, options.binary.empty() ? own_binary() : options.binary);
   } catch (const std::exception& error) {
     fmt::print(stderr, "simulate: {}\n", error.what());
-    return 1;
+    return 2;  // a runtime failure (a port taken, a server that would not start), as serve's
   }
   const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
 

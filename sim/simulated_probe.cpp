@@ -40,10 +40,26 @@ SimulatedProbe simulated_probe(const model::Monitor& monitor, const Region* regi
       return answered(monitor, 503, latency);
     case EventKind::slow:
       if (tcp) break;
-      return answered(monitor, 200, latency + condition.delay);
+      return answered(monitor, 200, condition.delay);  // instead of the latency, as the fake region does
     default: break;
   }
   return answered(monitor, 200, latency);
+}
+
+std::optional<SimulatedProbe> probe_after_change(const model::Monitor& monitor, const Region& region,
+                                                 const RegionCondition& before, const RegionCondition& after,
+                                                 model::Duration elapsed) {
+  // A TCP probe is over once connected, a refused one at once: neither is open to change.
+  if (monitor.protocol == model::MonitorProtocol::tcp || before.kind == EventKind::fail) return std::nullopt;
+  if (before.kind == after.kind && before.delay == after.delay) return std::nullopt;
+  if (after.kind == EventKind::fail)
+    return SimulatedProbe{probes::judge_http({CURLE_RECV_ERROR, 0, ECONNRESET}, monitor), elapsed};
+  if (before.kind == EventKind::hang)
+    return SimulatedProbe{probes::judge_http({CURLE_GOT_NOTHING, 0, 0}, monitor), elapsed};
+  if (after.kind == EventKind::hang)
+    return SimulatedProbe{probes::timeout_result(monitor.timeout), monitor.timeout};
+  const model::Duration wait = after.kind == EventKind::slow ? after.delay : region.latency;
+  return answered(monitor, after.kind == EventKind::degrade ? 503 : 200, std::max(wait, elapsed));
 }
 
 }  // namespace meridian::sim

@@ -47,6 +47,7 @@ struct Generation {
   struct Pending {
     MonotonicTime at;
     probes::Result result;
+    MonotonicTime started;
   };
   std::vector<std::optional<Pending>> pending;  // by endpoint id: the result of the probe in flight
   std::vector<const model::Profile*> client_profiles;
@@ -166,7 +167,7 @@ class VirtualRun {
     const auto& plan = current_->plans[id];
     const auto& endpoint = current_->config->profiles[plan.profile_index].endpoints[plan.endpoint_index];
     auto probe = simulated_probe(endpoint.monitor, region, condition);
-    current_->pending[id] = Generation::Pending{at + probe.after, std::move(probe.result)};
+    current_->pending[id] = Generation::Pending{at + probe.after, std::move(probe.result), at};
   }
 
   void deliver(size_t id, MonotonicTime at) {
@@ -219,8 +220,26 @@ class VirtualRun {
       case EventKind::reload: reload(event, at); break;
       default:
         for (size_t r = 0; r < scenario_.regions.size(); ++r)
-          if (scenario_.regions[r].name == event.region) conditions_[r] = {event.kind, event.delay};
+          if (scenario_.regions[r].name == event.region) change_condition(r, {event.kind, event.delay}, at);
         break;
+    }
+  }
+
+  // The region's probes in flight see the change as the fake region's open connections do.
+  void change_condition(size_t r, RegionCondition after, MonotonicTime at) {
+    const RegionCondition before = conditions_[r];
+    conditions_[r] = after;
+    const Region& region = scenario_.regions[r];
+    for (size_t id = 0; id < current_->pending.size(); ++id) {
+      auto& pending = current_->pending[id];
+      if (!pending || pending->at <= at || current_->regions[id] != &region) continue;
+      const auto& plan = current_->plans[id];
+      const auto& endpoint = current_->config->profiles[plan.profile_index].endpoints[plan.endpoint_index];
+      const auto elapsed = std::chrono::duration_cast<model::Duration>(at - pending->started);
+      if (auto changed = probe_after_change(endpoint.monitor, region, before, after, elapsed)) {
+        pending->at = std::max(at, pending->started + changed->after);
+        pending->result = std::move(changed->result);
+      }
     }
   }
 

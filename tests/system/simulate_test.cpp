@@ -1,6 +1,7 @@
 // `meridian simulate` end to end: the README's commands run as written, every bundled scenario
-// runs in real time (the real server, real regions, real probes) and in virtual time, and the two
-// modes agree on every failover and failback to within one probe interval.
+// (and the test's own, in tests/fixtures/scenarios) runs in real time (the real server, real
+// regions, real probes) and in virtual time, and the two modes agree on every failover and
+// failback to within one probe interval.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -135,12 +136,15 @@ TEST_CASE("the README's simulations and every bundled scenario run, and real and
 
   // Then every bundled scenario the README did not run, in both modes. Their regions use
   // different loopback addresses, so the real-time runs go side by side.
+  // tests/fixtures/scenarios adds what the examples do not show: hangs, slow-downs with latency,
+  // TCP regions, a control token, a reload that resets verdicts during a drain.
   std::vector<std::string> scenarios;
-  for (const auto& file : fs::directory_iterator(MERIDIAN_SOURCE_DIR "/examples/scenarios"))
-    if (file.path().extension() == ".yaml")
-      scenarios.push_back("examples/scenarios/" + file.path().filename().string());
+  for (const char* folder : {"examples/scenarios", "tests/fixtures/scenarios"})
+    for (const auto& file : fs::directory_iterator(std::string(MERIDIAN_SOURCE_DIR "/") + folder))
+      if (file.path().extension() == ".yaml" && !file.path().stem().string().ends_with("-after"))
+        scenarios.push_back(std::string(folder) + "/" + file.path().filename().string());
   std::sort(scenarios.begin(), scenarios.end());
-  REQUIRE(scenarios.size() >= 4);
+  REQUIRE(scenarios.size() >= 6);
   for (const auto& scenario : scenarios)
     for (bool virtual_time : {false, true})
       if (!json_of[scenario].count(virtual_time))

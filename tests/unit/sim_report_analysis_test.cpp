@@ -252,3 +252,23 @@ TEST_CASE("the report carries the scenario's facts and the clients' names throug
   CHECK(report.clients.front().query == "www.example.com A");
   CHECK(report.clients.front().cached);
 }
+
+TEST_CASE("an outage over before any client moved owes no failover: never, and within its worst case") {
+  // A one-second blip: the answers name west throughout, dead only while it lasted.
+  auto client = analysed({answer(0, {west}), answer(1, {west}), answer(2, {west}), answer(3, {west})},
+                         {outage_of(west, 1.5, 2.5)});
+  REQUIRE(client.server.failovers.size() == 1);
+  const auto& failover = client.server.failovers[0];
+  CHECK_FALSE(failover.took);
+  REQUIRE(failover.ended);
+  CHECK(*failover.ended == 2.5);
+  CHECK(client.server.failbacks.empty());  // it never left, so it did not come back
+}
+
+TEST_CASE("a failback is looked for only up to the region's next outage") {
+  auto client = analysed(
+      {answer(0, {west}), answer(2, {east}), answer(4, {east}), answer(6, {east}), answer(8, {west})},
+      {outage_of(west, 1, 3), outage_of(west, 5)});
+  REQUIRE(client.server.failbacks.size() == 1);
+  CHECK_FALSE(client.server.failbacks[0].took);  // back to west only after the second outage began
+}

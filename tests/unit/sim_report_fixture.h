@@ -27,15 +27,15 @@ inline Report two_region_outage() {
   ClientReport london{"london", "GB (81.2.69.0/24)", "www.example.com A", {}, std::nullopt};
   london.server.segments = {segment(0, 30, {"app/westeurope"}), segment(30, 45, {"app/westeurope"}, true),
                             segment(45, 95, {"app/northeurope"}), segment(95, 120, {"app/westeurope"})};
-  london.server.failovers = {{"westeurope", 30, 15.0, 35}};
-  london.server.failbacks = {{"westeurope", 90, 5.0, 25}};
+  london.server.failovers = {{"westeurope", 30, 15.0, 35, 90.0}};
+  london.server.failbacks = {{"westeurope", 90, 5.0, 25, std::nullopt}};
   london.server.answers = 240;
   london.server.dead_answers = 30;
   View cached;
   cached.segments = {segment(0, 30, {"app/westeurope"}), segment(30, 75, {"app/westeurope"}, true),
                      segment(75, 100, {"app/northeurope"}), segment(100, 120, {"app/westeurope"})};
-  cached.failovers = {{"westeurope", 30, 45.0, 40}};  // slower than the settings allow
-  cached.failbacks = {{"westeurope", 90, 10.0, 55}};
+  cached.failovers = {{"westeurope", 30, 45.0, 40, 90.0}};  // slower than the settings allow
+  cached.failbacks = {{"westeurope", 90, 10.0, 55, std::nullopt}};
   cached.answers = 240;
   cached.dead_answers = 90;
   london.cached = cached;
@@ -44,7 +44,7 @@ inline Report two_region_outage() {
   lab.server.segments = {segment(0, 20, {"app/eastus", "app/northeurope"}), segment(20, 60, {"app/eastus"}),
                          segment(60, 100, {"app/eastus"}, true), segment(100, 110, {}, false, "timeout"),
                          segment(110, 120, {}, false, "NODATA")};
-  lab.server.failovers = {{"eastus", 60, std::nullopt, 35}};  // never, and the run went on past 35 s
+  lab.server.failovers = {{"eastus", 60, std::nullopt, 35, std::nullopt}};  // never, and the run went on past 35 s
   lab.server.answers = 120;
   lab.server.dead_answers = 40;
 

@@ -71,8 +71,8 @@ std::optional<Seconds> optional_seconds(const json& value) {
 std::vector<Recovery> recoveries_from(const json& array) {
   std::vector<Recovery> recoveries;
   for (const auto& item : array)
-    recoveries.push_back(
-        {item.at("region"), item.at("fault_at"), optional_seconds(item.at("took")), item.at("worst")});
+    recoveries.push_back({item.at("region"), item.at("fault_at"), optional_seconds(item.at("took")),
+                          item.at("worst"), optional_seconds(item.at("ended"))});
   return recoveries;
 }
 
@@ -117,6 +117,7 @@ void check_same(const std::vector<Recovery>& got, const std::vector<Recovery>& w
   for (size_t i = 0; i < got.size(); ++i) {
     CHECK(got[i].region == want[i].region);
     CHECK(got[i].fault_at == want[i].fault_at);
+    CHECK(got[i].ended == want[i].ended);
     CHECK(got[i].took == want[i].took);
     CHECK(got[i].worst == want[i].worst);
   }

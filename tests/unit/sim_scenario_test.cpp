@@ -611,3 +611,34 @@ TEST_CASE("a config file that does not exist is an error at the line naming it")
   CHECK(error.line() == 2);
   CHECK(contains(error.reason(), "cannot read the config file"));
 }
+
+TEST_CASE("a reload that moves a region's endpoint elsewhere is refused at the reload") {
+  Rehearsal rehearsal;
+  std::string moved(config_yaml);
+  moved.replace(moved.find("127.0.0.11, priority: 1"), 10, "127.0.0.19");
+  rehearsal.write("moved.yaml", moved);
+  const auto error = scenario_error(rehearsal.scenario(R"(duration: 2m
+config: ../meridian.yaml
+regions:
+  - {name: westeurope, endpoint: app/west}
+clients:
+  - {name: london, subnet: 81.2.69.0/24, query: www.example.test}
+timeline:
+  - {at: 10s, reload: ../moved.yaml}
+)"));
+  CHECK(error.line() == 8);
+  CHECK(contains(error.reason(), "moves app/west (region westeurope)"));
+}
+
+TEST_CASE("a client rate below one query an hour is refused") {
+  Rehearsal rehearsal;
+  const auto error = scenario_error(rehearsal.scenario(R"(duration: 2m
+config: ../meridian.yaml
+regions:
+  - {name: westeurope, endpoint: app/west}
+clients:
+  - {name: london, subnet: 81.2.69.0/24, query: www.example.test, rate: 1e-10}
+)"));
+  CHECK(error.line() == 6);
+  CHECK(contains(error.reason(), "at least 1/3600"));
+}

@@ -147,3 +147,31 @@ TEST_CASE("a reload that changes the monitor starts its probes afresh, on the ne
   const double phase = std::chrono::duration<double>(probes::first_probe_delay("app/primary", 1s)).count();
   CHECK(turned(result, "Degraded", 1) == doctest::Approx(15 + phase + 2));
 }
+
+TEST_CASE("a probe held by a hang fails when the region recovers, as the closed connection does") {
+  Rehearsal rehearsal;
+  auto tolerant_once = config();
+  tolerant_once.replace(tolerant_once.find("tolerated_failures: 2"), 21, "tolerated_failures: 1");
+  rehearsal.dir.write("meridian.yaml", tolerant_once);
+  // A hang holds each probe to its 500ms timeout; a recovery 200ms after a tick closes that
+  // probe at once ("empty reply"): the second failure, and the verdict, come then.
+  const double tick = tick_at_or_after(10);
+  const auto recover_at = std::to_string(int(tick * 1000) + 200) + "ms";
+  const auto result =
+      rehearsal.run("  - {at: 9s, hang: primary}\n  - {at: " + recover_at + ", recover: primary}\n");
+  CHECK(turned(result, "Degraded") == doctest::Approx(double(int(tick * 1000) + 200) / 1000));
+}
+
+TEST_CASE("a slow region's answers take the delay instead of its latency") {
+  Rehearsal rehearsal;
+  rehearsal.dir.write("meridian.yaml", config());
+  const auto path =
+      rehearsal.dir.write("latency.yaml",
+                          "duration: 30s\nconfig: meridian.yaml\nregions:\n"
+                          "  - {name: primary, endpoint: app/primary, latency: 400ms}\n"
+                          "  - {name: secondary, endpoint: app/secondary}\n"
+                          "clients:\n  - {name: office, subnet: 198.51.100.0/24, query: app.example.test}\n"
+                          "timeline:\n  - {at: 10s, slow: primary, delay: 300ms}\n");
+  const auto result = sim::run_virtual(sim::load_scenario(path));
+  CHECK(turned(result, "Degraded") == -1);  // 300ms, not 400 + 300, inside the 500ms timeout
+}
