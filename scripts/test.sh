@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds Meridian and runs every test (unit and system) through ctest.
+# Installs what is missing, builds Meridian and runs every test (unit and system) through ctest.
 # MERIDIAN_SANITIZE=1 builds into build-asan with AddressSanitizer and UBSan instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# What the build and the tests need, installed if missing (quick when everything is there).
+bash scripts/setup.sh
 if [ "${MERIDIAN_SANITIZE:-0}" = 1 ]; then
   build=build-asan
   options=(-DCMAKE_BUILD_TYPE=Debug -DMERIDIAN_SANITIZE=ON)

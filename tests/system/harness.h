@@ -161,6 +161,6 @@ std::optional<std::string> nsid_of(const ldns_pkt* pkt);
 std::string fill(std::string text, std::initializer_list<std::pair<std::string, std::string>> values);
 
 std::string fixtures();      // tests/fixtures
-std::string geo_testdata();  // ../shared/geo-testdata
+std::string geo_testdata();  // tests/fixtures/geo-testdata
 
 }  // namespace meridian::test

@@ -232,7 +232,7 @@ TEST_CASE("a record with corrupt data reads as not found") {
 
 TEST_CASE("broken and corrupt databases never crash: open fails or lookups answer") {
   // libmaxminddb 1.7.1 rejects some of these at open and some at lookup, and finds nothing
-  // wrong with others (shared/geo-testdata/README.md); all that is asserted is a clean outcome.
+  // wrong with others (tests/fixtures/geo-testdata/README.md); all that is asserted is a clean outcome.
   std::vector<std::string> files = {
       maxmind + "GeoIP2-City-Test-Broken-Double-Format.mmdb",
       maxmind + "GeoIP2-City-Test-Invalid-Node-Count.mmdb",
