@@ -83,3 +83,10 @@ TEST_CASE("serve exits 2 when it cannot bind") {
   CHECK(result.exit_code == 2);
   CHECK(result.err.find("cannot listen on 192.0.2.1:53") != std::string::npos);
 }
+
+TEST_CASE("the config the Debian package installs in /etc/meridian passes check") {
+  // packaging/zones points at examples/zones, as /etc/meridian/zones holds the example zone.
+  const auto result = run_meridian({"check", "--config", MERIDIAN_SOURCE_DIR "/packaging/meridian.yaml"});
+  CAPTURE(result.err);
+  CHECK(result.exit_code == 0);
+}
