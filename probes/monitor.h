@@ -58,8 +58,6 @@ class Monitor {
   // While in flight: when the probe counts as timed out.
   MonotonicTime deadline() const { return started_ + timeout_; }
   const Verdict& verdict() const { return verdict_; }
-  model::Duration interval() const { return interval_; }
-  model::Duration timeout() const { return timeout_; }
 
  private:
   Timestamp wall(MonotonicTime now) const;

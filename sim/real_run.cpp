@@ -211,7 +211,7 @@ RunResult run_real(const Scenario& scenario, const std::string& binary) {
       interrupted = true;
       break;
     }
-    const Seconds at = since(start, start + event.at);
+    const Seconds at = std::chrono::duration<double>(event.at).count();
     switch (event.kind) {
       case EventKind::drain:
       case EventKind::enable: {
