@@ -6,11 +6,13 @@ packages=(
   build-essential cmake pkg-config git
   libldns-dev ldnsutils libuv1-dev libc-ares-dev libmaxminddb-dev mmdb-bin
   libfmt-dev libspdlog-dev doctest-dev libyaml-cpp-dev libcli11-dev
-  libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev zlib1g-dev
+  libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev zlib1g-dev libsystemd-dev
   dnsutils knot-dnsutils openssl
 )
 # Tests only: headless Chromium loads the status page; promtool (Debian's prometheus) checks /metrics.
 packages+=(chromium prometheus)
+# Packaging checks: lintian, and debootstrap for the install test in a clean root.
+packages+=(lintian debootstrap)
 # npm fetches the example's GeoIP data; machines with Node.js from elsewhere already have it.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

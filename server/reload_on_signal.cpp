@@ -2,6 +2,8 @@
 // collects the replaced snapshot.
 #include "server/reload_on_signal.h"
 
+#include "server/service_manager.h"
+
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -57,6 +59,7 @@ void ReloadOnSignal::on_signal() {
 
 void ReloadOnSignal::begin() {
   running_ = true;
+  notify_reloading();
   uv_queue_work(
       loop_, &work_, [](uv_work_t* work) { static_cast<ReloadOnSignal*>(work->data)->reloader_.reload(); },
       [](uv_work_t* work, int) { static_cast<ReloadOnSignal*>(work->data)->on_done(); });
@@ -65,6 +68,7 @@ void ReloadOnSignal::begin() {
 void ReloadOnSignal::on_done() {
   running_ = false;
   if (closed_) return;
+  notify_ready("reloaded");  // whether or not the new config was good, the server answers
   start_collecting();
   if (!pending_) return;
   pending_ = false;

@@ -18,6 +18,7 @@
 #include "server/overrides.h"
 #include "server/reload.h"
 #include "server/reload_on_signal.h"
+#include "server/service_manager.h"
 #include "server/server.h"
 #include "server/snapshot.h"
 #include "server/sockets.h"
@@ -192,9 +193,13 @@ int serve(const ServeOptions& options) {
   spdlog::info("control: listening address={}", control->address().to_string());
   spdlog::info("server: ready workers={} zones={} profiles={} endpoints={}", workers, config->zones.size(),
                config->profiles.size(), config->endpoint_count);
+  // Every socket is bound and every worker runs: systemd may now count the service as started.
+  notify_ready(fmt::format("answering on {} address(es), {} zone(s), {} profile(s)", sockets.size(),
+                           config->zones.size(), config->profiles.size()));
   config.reset();  // the snapshot holds it: a reload must be able to free it
 
   uv_run(&loop, UV_RUN_DEFAULT);
+  notify_stopping();
   // Stop taking control calls first (one in flight is answered), then queries; overrides were
   // saved when they were made.
   control->stop();

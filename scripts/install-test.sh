@@ -1,0 +1,56 @@
+#!/bin/sh
+# install-test.sh: installs build/package/meridian_*.deb (scripts/package.sh) in a clean Debian 12
+# root made by debootstrap, then runs the installed unit's ExecStartPre and ExecStart there as an
+# unprivileged user, as systemd would, and queries the server it started. Needs root.
+set -eu
+cd "$(dirname "$0")/.."
+deb=$(ls build/package/meridian_*.deb)
+root=build/install-root
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+if [ ! -x "$root/usr/bin/apt-get" ]; then
+  rm -rf "$root"
+  debootstrap --variant=minbase bookworm "$root" "$mirror" >build/install-root.log 2>&1 ||
+    { tail -20 build/install-root.log; exit 1; }
+fi
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  umount "$root/proc" 2>/dev/null || true
+}
+trap cleanup EXIT
+mount -t proc proc "$root/proc"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+# A clean root: remove what an earlier run installed, then install the package and what it depends on.
+chroot "$root" dpkg --purge meridian >/dev/null 2>&1 || true
+cp "$deb" "$root/tmp/meridian.deb"
+chroot "$root" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq /tmp/meridian.deb' >/dev/null
+echo "install-test: installed $(chroot "$root" dpkg-query -W -f='${Package} ${Version}' meridian)"
+
+# The unit's own commands, read from the installed unit, run as its (here: a system) user.
+unit="$root/lib/systemd/system/meridian.service"
+pre=$(sed -n 's/^ExecStartPre=//p' "$unit")
+start=$(sed -n 's/^ExecStart=//p' "$unit")
+chroot "$root" id meridian >/dev/null 2>&1 || chroot "$root" useradd --system --no-create-home meridian
+mkdir -p "$root/var/lib/meridian"  # StateDirectory=meridian
+chroot "$root" chown meridian: /var/lib/meridian
+chroot --userspec=meridian:meridian "$root" $pre
+chroot --userspec=meridian:meridian "$root" $start >build/install-serve.log 2>&1 &
+server=$!
+
+# The packaged config answers the example zone on 127.0.0.1:5300; the chroot shares our network.
+# Wait for the answer itself (the server's readiness), for at most 10 s.
+answer=""
+for _ in $(seq 100); do
+  answer=$(dig +short +time=1 +tries=1 -p 5300 @127.0.0.1 ns1.example.com A 2>/dev/null || true)
+  [ -n "$answer" ] && break
+  kill -0 "$server" 2>/dev/null || { cat build/install-serve.log; exit 1; }
+  sleep 0.1
+done
+expected=$(sed -n 's/^ns1[[:space:]]\+IN[[:space:]]\+A[[:space:]]\+//p' "$root/etc/meridian/zones/example.com.zone")
+if [ -z "$answer" ] || [ "$answer" != "$expected" ]; then
+  echo "install-test: ns1.example.com A answered '$answer', the zone says '$expected'" >&2
+  cat build/install-serve.log >&2
+  exit 1
+fi
+echo "install-test: the installed server answered ns1.example.com A $answer"
