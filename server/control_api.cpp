@@ -65,10 +65,17 @@ ControlReply ControlApi::handle(const ControlRequest& request) const {
   const std::string& path = request.path;
   if (path == "/" || path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/v1/status") {
     if (!get) return method_not_allowed("GET");
+    // Liveness and readiness are open to every caller: a kubelet or load balancer probes from
+    // off loopback without the token. They say ok/ready and nothing more; the reason a server
+    // is not ready names endpoints, so only a caller that may read gets it.
+    if (path == "/healthz") return text_reply(200, "ok\n");
+    if (path == "/readyz") {
+      auto reply = ready();
+      if (reply.status != 200 && !request.may_read) reply.body = "not ready\n";
+      return reply;
+    }
     if (!request.may_read) return unauthorized();
     if (path == "/") return {200, "text/html; charset=utf-8", std::string(status_page_html()), {}};
-    if (path == "/healthz") return text_reply(200, "ok\n");
-    if (path == "/readyz") return ready();
     auto reply = path == "/metrics" ? metrics() : status();
     // A large config's reply is built from tens of MB of short-lived strings and JSON nodes
     // (10,000 profiles: an 80 MB status); give them back rather than keep them in the control

@@ -224,15 +224,40 @@ TEST_CASE("an override route answers another method with 405 and Allow: POST, an
 
 // --- who may call -----------------------------------------------------------------------------
 
-TEST_CASE("a caller that may not read gets 401 from every GET route") {
+TEST_CASE("a caller that may not read gets 401 from every GET route but /healthz and /readyz") {
   Api api;
-  for (const char* path : {"/", "/healthz", "/readyz", "/metrics", "/v1/status"}) {
+  for (const char* path : {"/", "/metrics", "/v1/status"}) {
     CAPTURE(path);
     const auto reply = api.call_as("GET", path, false, true);
     CHECK(reply.status == 401);
     CHECK(body_of(reply)["error"].get<std::string>().find("Authorization: Bearer") != std::string::npos);
   }
   CHECK(api.metrics_saw_generation == 0);  // the writer never ran
+}
+
+TEST_CASE("/healthz and /readyz answer a caller that may not read; the not-ready reason only one who may") {
+  Api ready;
+  CHECK(ready.call_as("GET", "/healthz", false, false).body == "ok\n");
+  CHECK(ready.call_as("GET", "/readyz", false, false).body == "ready\n");
+
+  // An endpoint probed every 30 s with 9 failures tolerated has no verdict while this runs.
+  Api waiting(testing::with_zone(
+      "zones:\n"
+      "  - origin: example.test\n"
+      "    file: ZONE\n"
+      "profiles:\n"
+      "  - name: web\n"
+      "    fqdn: web.example.test\n"
+      "    method: priority\n"
+      "    monitor: {protocol: tcp, port: 9, interval: 30s, timeout: 5s, tolerated_failures: 9}\n"
+      "    endpoints:\n"
+      "      - {name: unjudged, target: 127.0.0.1}\n"));
+  const auto outsider = waiting.call_as("GET", "/readyz", false, false);
+  CHECK(outsider.status == 503);
+  CHECK(outsider.body == "not ready\n");
+  const auto reader = waiting.call_as("GET", "/readyz", true, false);
+  CHECK(reader.status == 503);
+  CHECK_MESSAGE(reader.body.find("unjudged") != std::string::npos, reader.body);
 }
 
 TEST_CASE("a caller that may not change gets 401 from POST /v1/reload, and nothing reloads") {
