@@ -11,8 +11,9 @@ packages=(
 )
 # Tests only: headless Chromium loads the status page; promtool (Debian's prometheus) checks /metrics.
 packages+=(chromium prometheus)
-# Packaging checks: lintian, and debootstrap for the install test in a clean root.
-packages+=(lintian debootstrap)
+# Packaging checks: lintian; debootstrap for the install test in a clean root; buildah and
+# podman for the container image.
+packages+=(lintian debootstrap buildah podman curl)
 # npm fetches the example's GeoIP data; machines with Node.js from elsewhere already have it.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 
