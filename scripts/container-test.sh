@@ -9,6 +9,7 @@
 # by chroot into its mounted root: its binary and libraries, nothing from this machine.
 set -eu
 cd "$(dirname "$0")/.."
+. scripts/await-answer.sh
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 base=build/container-base
 
@@ -53,13 +54,7 @@ entry=$(podman image inspect -f '{{range .Config.Entrypoint}}{{.}} {{end}}{{rang
 chroot --userspec="$user" "$root" $entry >build/container-serve.log 2>&1 &
 server=$!
 
-answer=""
-for _ in $(seq 100); do
-  answer=$(dig +short +time=1 +tries=1 -p 5300 @127.0.0.1 www.example.com A 2>/dev/null || true)
-  [ -n "$answer" ] && break
-  kill -0 "$server" 2>/dev/null || { cat build/container-serve.log; exit 1; }
-  sleep 0.1
-done
+await_answer "$server" build/container-serve.log www.example.com
 [ "$answer" = 192.0.2.10 ] || { echo "container-test: www.example.com A answered '$answer'" >&2; cat build/container-serve.log >&2; exit 1; }
 ready=$(curl -s -o /dev/null -w '%{http_code} ' http://127.0.0.1:8053/readyz; curl -s http://127.0.0.1:8053/readyz)
 [ "$ready" = "200 ready" ] || { echo "container-test: /readyz answered '$ready'" >&2; exit 1; }

@@ -4,6 +4,7 @@
 # unprivileged user, as systemd would, and queries the server it started. Needs root.
 set -eu
 cd "$(dirname "$0")/.."
+. scripts/await-answer.sh
 deb=$(ls build/package/meridian_*.deb)
 root=build/install-root
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -39,14 +40,7 @@ chroot --userspec=meridian:meridian "$root" $start >build/install-serve.log 2>&1
 server=$!
 
 # The packaged config answers the example zone on 127.0.0.1:5300; the chroot shares our network.
-# Wait for the answer itself (the server's readiness), for at most 10 s.
-answer=""
-for _ in $(seq 100); do
-  answer=$(dig +short +time=1 +tries=1 -p 5300 @127.0.0.1 ns1.example.com A 2>/dev/null || true)
-  [ -n "$answer" ] && break
-  kill -0 "$server" 2>/dev/null || { cat build/install-serve.log; exit 1; }
-  sleep 0.1
-done
+await_answer "$server" build/install-serve.log ns1.example.com
 expected=$(sed -n 's/^ns1[[:space:]]\+IN[[:space:]]\+A[[:space:]]\+//p' "$root/etc/meridian/zones/example.com.zone")
 if [ -z "$answer" ] || [ "$answer" != "$expected" ]; then
   echo "install-test: ns1.example.com A answered '$answer', the zone says '$expected'" >&2
