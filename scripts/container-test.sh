@@ -9,17 +9,11 @@
 # by chroot into its mounted root: its binary and libraries, nothing from this machine.
 set -eu
 cd "$(dirname "$0")/.."
-. scripts/await-answer.sh
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-base=build/container-base
+. scripts/clean-root.sh
 
 if ! podman image exists docker.io/library/debian:12; then
-  if [ ! -x "$base/usr/bin/apt-get" ]; then
-    rm -rf "$base"
-    debootstrap --variant=minbase bookworm "$base" "$mirror" >build/container-base.log 2>&1 ||
-      { tail -20 build/container-base.log; exit 1; }
-  fi
-  tar -C "$base" -c . | podman import -q - docker.io/library/debian:12 >/dev/null
+  debian_root
+  tar -C "$debian_base" -c . | podman import -q - docker.io/library/debian:12 >/dev/null
   podman tag docker.io/library/debian:12 docker.io/library/debian:12-slim
 fi
 buildah bud -q --layers --isolation chroot --pull=never --ulimit nofile="$(ulimit -Sn):$(ulimit -Hn)" -t localhost/meridian:test . >/dev/null
@@ -56,6 +50,6 @@ server=$!
 
 await_answer "$server" build/container-serve.log www.example.com
 [ "$answer" = 192.0.2.10 ] || { echo "container-test: www.example.com A answered '$answer'" >&2; cat build/container-serve.log >&2; exit 1; }
-ready=$(curl -s -o /dev/null -w '%{http_code} ' http://127.0.0.1:8053/readyz; curl -s http://127.0.0.1:8053/readyz)
-[ "$ready" = "200 ready" ] || { echo "container-test: /readyz answered '$ready'" >&2; exit 1; }
+ready=$(curl -s -w ' %{http_code}' http://127.0.0.1:8053/readyz | tr -d '\n')
+[ "$ready" = "ready 200" ] || { echo "container-test: /readyz answered '$ready'" >&2; exit 1; }
 echo "container-test: the image's entrypoint answered www.example.com A $answer, /readyz $ready"

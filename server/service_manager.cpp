@@ -6,8 +6,8 @@
 #include <systemd/sd-daemon.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
-#include <ctime>
 
 namespace meridian::server {
 namespace {
@@ -27,10 +27,10 @@ void notify_ready(const std::string& status) {
 
 void notify_reloading() {
   // MONOTONIC_USEC lets a manager that understands Type=notify-reload match READY to this reload.
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  const long long usec = static_cast<long long>(now.tv_sec) * 1000000 + now.tv_nsec / 1000;
-  send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec));
+  // steady_clock is CLOCK_MONOTONIC on Linux, the clock systemd means.
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  send("RELOADING=1\nMONOTONIC_USEC=" +
+       std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(now).count()));
 }
 
 void notify_stopping() {
