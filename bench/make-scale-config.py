@@ -46,6 +46,8 @@ def main():
             open(os.path.join(args.out, "queries.txt"), "w") as queries:
         config.write(f"# bench/make-scale-config.py --profiles {args.profiles} --endpoints {args.endpoints}\n"
                      f"server:\n  listen: [\"127.0.0.1:{args.port}\"]\n  workers: 1\n"
+                     # the load comes from loopback: never rate-limited
+                     "rrl:\n  whitelist: [127.0.0.0/8]\n"
                      f"geo:\n  databases: [\"{os.path.abspath(args.geo_db)}\"]\n"
                      "zones:\n  - origin: scale.test\n    file: scale.test.zone\nprofiles:\n")
         for p in range(args.profiles):

@@ -187,6 +187,21 @@ struct ServerSettings {
   unsigned tcp_max_connections = 1000;
 };
 
+// Response rate limiting on UDP (server/rate_limiter.h), as Knot, NSD and BIND do it: each
+// client prefix gets `responses_per_second` answers of one kind about one name (a token bucket
+// holding one second's worth); beyond that answers are dropped, except every `slip`th, which
+// goes out truncated so a real client behind a forged flood retries over TCP.
+struct RateLimitSettings {
+  bool enabled = true;
+  unsigned responses_per_second = 200;
+  unsigned slip = 2;  // 0: drop every limited answer; 1: truncate every one
+  unsigned ipv4_prefix = 24;
+  unsigned ipv6_prefix = 56;
+  std::vector<geo::Cidr> whitelist;  // never limited
+  std::shared_ptr<const geo::CidrTable<uint8_t>> whitelist_table;  // the same, for lookups (not bool: vector<bool>)
+  int line = 0;                                                 // of the `rrl:` section
+};
+
 // Measured round-trip times from one client network: (location, rtt in ms) pairs. A location
 // is an endpoint's region name ("azure:eastus") or, for {lat, lon} locations, its own name.
 using LatencyRow = std::vector<std::pair<std::string, double>>;
@@ -208,6 +223,7 @@ struct Config {
   ServerSettings server;
   GeoSettings geo;
   ResolverSettings resolver;
+  RateLimitSettings rrl;
   std::vector<Zone> zones;
   std::vector<Profile> profiles;
   size_t endpoint_count = 0;  // EndpointIds are 0..endpoint_count-1

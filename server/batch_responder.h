@@ -37,9 +37,12 @@ class BatchResponder {
   void prepare(const Snapshot& snapshot, std::span<const std::span<const uint8_t>> packets,
                std::span<const geo::Address> sources);
   // Answers packets[index] of the last prepare(), as Responder::respond would the packet.
-  size_t respond(const Responder& responder, size_t index, const geo::Address& source, std::span<uint8_t> out) const {
+  Response respond(const Responder& responder, size_t index, const geo::Address& source,
+                   std::span<uint8_t> out) const {
     return responder.respond(queries_[index], outcomes_[index], source, false, out);
   }
+  // packets[index] of the last prepare(), parsed.
+  const Query& query(size_t index) const { return queries_[index]; }
 
  private:
   std::array<Query, capacity> queries_;

@@ -30,6 +30,9 @@ struct Counters {
   unsigned slot = 0;  // this thread's AnswerCounters slot in every snapshot (CounterSlots)
   Counter dropped;    // datagrams or messages that got no answer at all
   Counter truncated;  // UDP answers sent with TC
+  // Answers over the rate limit (server/rate_limiter.h): dropped, or sent truncated (slipped).
+  Counter rate_limit_dropped;
+  Counter rate_limit_slipped;
   Counter tcp_opened;
   Counter tcp_closed;
 };

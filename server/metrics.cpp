@@ -74,12 +74,15 @@ void write_metrics(std::string& out, const Running& running,
              escape_label(key.first), name, key.second ? "tcp" : "udp", row[rcode]);
     }
 
-  uint64_t dropped_udp = 0, dropped_tcp = 0, truncated = 0, opened = 0, closed = 0;
+  uint64_t dropped_udp = 0, dropped_tcp = 0, truncated = 0, opened = 0, closed = 0, rate_dropped = 0,
+           rate_slipped = 0;
   for (const auto& worker : workers) {
     bool tcp_loop = true;  // visit_counters visits the TCP loop's first
     worker->visit_counters([&](const Counters& counters) {
       (tcp_loop ? dropped_tcp : dropped_udp) += counters.dropped.get();
       truncated += counters.truncated.get();
+      rate_dropped += counters.rate_limit_dropped.get();
+      rate_slipped += counters.rate_limit_slipped.get();
       opened += counters.tcp_opened.get();
       closed += counters.tcp_closed.get();
       tcp_loop = false;
@@ -91,6 +94,10 @@ void write_metrics(std::string& out, const Running& running,
   append(out, "meridian_dropped_queries_total{{transport=\"tcp\"}} {}\n", dropped_tcp);
   header(out, "meridian_truncated_responses_total", "counter", "UDP responses sent with TC set.");
   append(out, "meridian_truncated_responses_total {}\n", truncated);
+  header(out, "meridian_rate_limited_responses_total", "counter",
+         "UDP answers over the rate limit (rrl): dropped, or sent truncated so the client retries over TCP.");
+  append(out, "meridian_rate_limited_responses_total{{action=\"dropped\"}} {}\n", rate_dropped);
+  append(out, "meridian_rate_limited_responses_total{{action=\"slipped\"}} {}\n", rate_slipped);
   header(out, "meridian_tcp_connections_opened_total", "counter", "TCP connections accepted.");
   append(out, "meridian_tcp_connections_opened_total {}\n", opened);
   header(out, "meridian_tcp_connections_closed_total", "counter", "TCP connections closed.");

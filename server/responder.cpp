@@ -46,6 +46,7 @@ class Build {
 
   unsigned ecs_scope = 0;
   bool referral = false;
+  bool wildcard = false;  // some step of the chain came from a wildcard
   bool truncated = false;
   uint8_t rcode = 0;
 
@@ -301,6 +302,7 @@ void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
         continue;
       case ZoneIndex::Match::Kind::exact:
       case ZoneIndex::Match::Kind::wildcard: {
+        if (match.kind == ZoneIndex::Match::Kind::wildcard) wildcard = true;
         const Node& node = *match.node;
         const RRset* cname = node.find(type_cname);
         if (cname && qtype != type_cname && qtype != type_any) {
@@ -374,18 +376,18 @@ size_t response_options(const Query& query, const model::ServerSettings& server,
 
 }  // namespace
 
-size_t Responder::respond(std::span<const uint8_t> packet, const geo::Address& source, bool tcp,
-                          std::span<uint8_t> out) const {
+Response Responder::respond(std::span<const uint8_t> packet, const geo::Address& source, bool tcp,
+                            std::span<uint8_t> out) const {
   Query query;
   const auto outcome = parse_query(packet, query);
   return respond(query, outcome, source, tcp, out);
 }
 
-size_t Responder::respond(const Query& query, ParseOutcome outcome, const geo::Address& source, bool tcp,
-                          std::span<uint8_t> out) const {
+Response Responder::respond(const Query& query, ParseOutcome outcome, const geo::Address& source, bool tcp,
+                            std::span<uint8_t> out) const {
   if (outcome == ParseOutcome::drop) {
     counters.dropped.bump();
-    return 0;
+    return {};
   }
   const auto& server = snapshot.config().server;
   // Every answer to a query with an OPT carries ours, FORMERR too, so the client can tell a
@@ -409,30 +411,37 @@ size_t Responder::respond(const Query& query, ParseOutcome outcome, const geo::A
   else
     writer.start_without_question(query.id, flags);
 
+  Response response;
+  response.question_end = static_cast<uint16_t>(writer.size());
   size_t zone_position = 0;  // counted under no zone until one is found
-  auto finish = [&](uint8_t rcode, unsigned scope) {
+  auto finish = [&](uint8_t rcode, unsigned scope, AnswerKind kind) {
     writer.set_flags(static_cast<uint16_t>((writer.flags() & ~0x000f) | (rcode & 0x0f)));
     if (edns) {
       if (scope_at >= 0) options[scope_at] = query.ecs.source_prefix == 0 ? 0 : static_cast<uint8_t>(scope);
+      response.opt_at = static_cast<uint16_t>(writer.size());
       writer.opt(server.udp_payload, static_cast<uint8_t>(rcode >> 4), query.dnssec_ok,
                  {options, options_length});
     }
     answers.response(zone_position, rcode).bump();
-    return writer.size();
+    response.size = writer.size();
+    response.rcode = rcode;
+    response.kind = kind;
+    response.zone = static_cast<uint32_t>(zone_position);
+    return response;
   };
+  auto error = [&](uint8_t rcode) { return finish(rcode, 0, AnswerKind::error); };
 
   switch (outcome) {
-    case ParseOutcome::formerr: return finish(rcode_formerr, 0);
-    case ParseOutcome::notimp: return finish(rcode_notimp, 0);
-    case ParseOutcome::badvers: return finish(16, 0);  // BADVERS: upper bits in the OPT
+    case ParseOutcome::formerr: return error(rcode_formerr);
+    case ParseOutcome::notimp: return error(rcode_notimp);
+    case ParseOutcome::badvers: return error(16);  // BADVERS: upper bits in the OPT
     default: break;
   }
-  if (query.qtype == type_opt) return finish(rcode_formerr, 0);
-  if (query.qclass != 1 || query.qtype == type_axfr || query.qtype == type_ixfr)
-    return finish(rcode_refused, 0);
+  if (query.qtype == type_opt) return error(rcode_formerr);
+  if (query.qclass != 1 || query.qtype == type_axfr || query.qtype == type_ixfr) return error(rcode_refused);
   const std::string_view qname = as_view(query.qname_lower, query.qname_length);
   const ZoneIndex* zone = snapshot.zone_for(qname);
-  if (!zone) return finish(rcode_refused, 0);
+  if (!zone) return error(rcode_refused);
   zone_position = zone->position() + 1;
   // DS lives on the parent's side of a cut (RFC 4035 3.1.4.1): at a zone's apex it comes from
   // the parent zone when we serve that too and it delegates the name (else from the zone).
@@ -451,8 +460,15 @@ size_t Responder::respond(const Query& query, ParseOutcome outcome, const geo::A
     writer.truncate_from(Section::answer);
     writer.set_flags(writer.flags() | flag_tc);
     counters.truncated.bump();
+    response.truncated = true;
   }
-  return finish(build.rcode, build.ecs_scope);
+  response.wildcard = build.wildcard;
+  AnswerKind kind = AnswerKind::positive;
+  if (build.rcode == rcode_nxdomain) kind = AnswerKind::nxdomain;
+  else if (build.rcode != 0) kind = AnswerKind::error;
+  else if (build.referral) kind = AnswerKind::referral;
+  else if (writer.count(Section::answer) == 0 && !build.truncated) kind = AnswerKind::nodata;
+  return finish(build.rcode, build.ecs_scope, kind);
 }
 
 }  // namespace meridian::server

@@ -10,6 +10,7 @@
 #include "routing/routing.h"
 #include "server/counters.h"
 #include "server/query.h"
+#include "server/response.h"
 #include "server/snapshot.h"
 
 namespace meridian::server {
@@ -24,12 +25,13 @@ struct Responder {
   // This thread's counters in the snapshot, found once per Responder (a UDP batch, a TCP read).
   AnswerCounters::Slot answers = snapshot.counters().slot(counters.slot);
 
-  // Writes the response into `out` (max_response bytes suffice) and returns its length, or 0
-  // when the query deserves no answer at all (shorter than a header, or itself a response).
-  size_t respond(std::span<const uint8_t> packet, const geo::Address& source, bool tcp,
+  // Writes the response into `out` (max_response bytes suffice) and returns its length (0
+  // when the query deserves no answer at all: shorter than a header, or itself a response)
+  // with what rate limiting and metrics need to know of it.
+  Response respond(std::span<const uint8_t> packet, const geo::Address& source, bool tcp,
                  std::span<uint8_t> out) const;
   // The same for a message parse_query() has read already, given its outcome.
-  size_t respond(const Query& query, ParseOutcome outcome, const geo::Address& source, bool tcp,
+  Response respond(const Query& query, ParseOutcome outcome, const geo::Address& source, bool tcp,
                  std::span<uint8_t> out) const;
 };
 

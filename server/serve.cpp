@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include <atomic>
+#include <random>
 #include <thread>
 
 #include "conf/config.h"
@@ -145,6 +146,8 @@ int serve(const ServeOptions& options) {
   first = Generation{};  // the store holds the snapshot; a reload must be able to free it
 
   // The control port is bound before any worker starts, so a port in use exits 2 as a DNS one does.
+  // One rate-limit table for every UDP socket, kept across reloads (rrl: takes effect at once).
+  RateLimiter limiter(std::random_device{}() * 0x9e3779b97f4a7c15ull ^ std::random_device{}());
   std::vector<std::unique_ptr<Worker>> pool;
   // A reload through the API is collected by the main loop as a SIGHUP's is (ReloadOnSignal,
   // made below; until then no reload has replaced anything worth collecting).
@@ -168,7 +171,7 @@ int serve(const ServeOptions& options) {
       udp.push_back(entry.udp[i]);
       tcp.push_back(entry.tcp[i]);
     }
-    pool.push_back(std::make_unique<Worker>(i, workers, store, std::move(udp), std::move(tcp)));
+    pool.push_back(std::make_unique<Worker>(i, workers, store, std::move(udp), std::move(tcp), limiter));
     pool.back()->start();
   }
   control->start();

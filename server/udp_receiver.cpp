@@ -12,8 +12,8 @@ namespace meridian::server {
 // The batch responder keeps a parsed query for every datagram one receive can take.
 static_assert(BatchResponder::capacity >= UdpBatch::batch);
 
-UdpReceiver::UdpReceiver(uint64_t seed, const SnapshotStore& store, int fd, unsigned slot)
-    : fd_(fd), store_(store), random_(seed) {
+UdpReceiver::UdpReceiver(uint64_t seed, const SnapshotStore& store, int fd, unsigned slot, RateLimiter& limiter)
+    : fd_(fd), store_(store), random_(seed), rate_limit_(limiter) {
   counters_.slot = slot;
   const int flags = fcntl(fd_, F_GETFL);
   if (flags >= 0) fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK);
@@ -45,13 +45,20 @@ void UdpReceiver::run() {
       UdpReceiver& self;
       SnapshotReader& reader;
       std::optional<Responder> responder;  // one per batch: it finds the thread's counters once
+      const model::RateLimitSettings* rrl = nullptr;
+      uint32_t tick = 0;  // the batch's time for the rate limit
       void prepare(std::span<const std::span<const uint8_t>> queries, std::span<const geo::Address> sources) {
         const Snapshot& snapshot = reader.current();
         responder.emplace(snapshot, self.random_, self.counters_);
         self.answers_.prepare(snapshot, queries, sources);
+        rrl = &snapshot.config().rrl;
+        if (rrl->enabled) tick = RateLimiter::now();
       }
       size_t respond(size_t index, const geo::Address& source, std::span<uint8_t> out) {
-        return self.answers_.respond(*responder, index, source, out);
+        const Response response = self.answers_.respond(*responder, index, source, out);
+        if (response.size == 0 || !rrl->enabled) return response.size;
+        return self.rate_limit_.apply(*rrl, tick, self.answers_.query(index), response, source, out,
+                                      self.counters_);
       }
     };
     counters_.dropped.bump(batch_.serve(fd_, width, Handler{*this, snapshot, {}}));

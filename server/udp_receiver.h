@@ -10,6 +10,7 @@
 
 #include "routing/routing.h"
 #include "server/batch_responder.h"
+#include "server/rate_limiter.h"
 #include "server/responder.h"
 #include "server/snapshot.h"
 #include "server/snapshot_reader.h"
@@ -22,8 +23,9 @@ class UdpReceiver {
   static constexpr int idle_wake_seconds = 1;
 
   // Takes ownership of `fd`, a bound UDP socket (made blocking here). `seed` seeds the thread's
-  // random numbers (weighted routing); `slot` is its counters' slot in every snapshot.
-  UdpReceiver(uint64_t seed, const SnapshotStore& store, int fd, unsigned slot);
+  // random numbers (weighted routing); `slot` is its counters' slot in every snapshot. Answers
+  // are charged to `limiter`, shared by every receiver (rrl: in the config).
+  UdpReceiver(uint64_t seed, const SnapshotStore& store, int fd, unsigned slot, RateLimiter& limiter);
   ~UdpReceiver();  // stop(), then closes the socket
   UdpReceiver(const UdpReceiver&) = delete;
   UdpReceiver& operator=(const UdpReceiver&) = delete;
@@ -44,6 +46,7 @@ class UdpReceiver {
   Counters counters_;
   UdpBatch batch_;
   BatchResponder answers_;
+  ResponseRateLimit rate_limit_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

@@ -45,7 +45,7 @@ struct Worker::TcpConnection {
 };
 
 Worker::Worker(unsigned index, unsigned count, const SnapshotStore& store, std::vector<int> udp_fds,
-               std::vector<int> tcp_fds)
+               std::vector<int> tcp_fds, RateLimiter& limiter)
     : count_(count),
       store_(store),
       tcp_fds_(std::move(tcp_fds)),
@@ -61,7 +61,7 @@ Worker::Worker(unsigned index, unsigned count, const SnapshotStore& store, std::
   const auto receivers = static_cast<unsigned>(udp_fds.size());
   for (unsigned i = 0; i < receivers; ++i)
     udp_.push_back(
-        std::make_unique<UdpReceiver>(seed_for(index), store, udp_fds[i], count + index * receivers + i));
+        std::make_unique<UdpReceiver>(seed_for(index), store, udp_fds[i], count + index * receivers + i, limiter));
 }
 
 Worker::~Worker() {
@@ -231,7 +231,7 @@ bool Worker::answer_pending(TcpConnection& connection) {
     Responder responder{snapshot(), random_, counters_};
     std::span<const uint8_t> message(connection.pending.data() + offset + 2, length);
     offset += 2 + length;
-    const size_t size = responder.respond(message, connection.peer, true, response_);
+    const size_t size = responder.respond(message, connection.peer, true, response_).size;
     if (size == 0) continue;
     tcp_out_.push_back(static_cast<uint8_t>(size >> 8));
     tcp_out_.push_back(static_cast<uint8_t>(size & 0xff));

@@ -24,9 +24,10 @@ inline CounterSlots counter_slots(unsigned workers, size_t listen_addresses) {
 class Worker {
  public:
   // Takes ownership of the socket descriptors.
-  // `index` of `count` workers: each takes its share of server.tcp_max_connections.
+  // `index` of `count` workers: each takes its share of server.tcp_max_connections. UDP
+  // answers are charged to `limiter` (shared by all workers; TCP answers are not limited).
   Worker(unsigned index, unsigned count, const SnapshotStore& store, std::vector<int> udp_fds,
-         std::vector<int> tcp_fds);
+         std::vector<int> tcp_fds, RateLimiter& limiter);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;

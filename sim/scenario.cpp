@@ -89,7 +89,7 @@ std::optional<YAML::Node> child(const YAML::Node& map, std::string_view key) {
 
 // The config's YAML with every path the loader resolves against the config's folder made
 // absolute, so a server started from any folder reads the same files.
-std::string standalone_yaml(const YAML::Node& root, const fs::path& folder) {
+std::string standalone_yaml(YAML::Node root, const fs::path& folder) {
   auto make_absolute = [&](std::optional<YAML::Node> node) {
     if (!node || !node->IsScalar()) return;
     const fs::path value = node->Scalar();
@@ -105,6 +105,22 @@ std::string standalone_yaml(const YAML::Node& root, const fs::path& folder) {
   if (const auto server = child(root, "server")) {
     make_absolute(child(*server, "control_token_file"));
     make_absolute(child(*server, "state_file"));
+  }
+  // The clients all send from loopback, each standing for a network (their ECS option says
+  // which): the server must not rate-limit them as one flooding prefix.
+  YAML::Node rrl = child(root, "rrl").value_or(YAML::Node(YAML::NodeType::Map));
+  if (rrl.IsMap()) {
+    YAML::Node whitelist = child(rrl, "whitelist").value_or(YAML::Node(YAML::NodeType::Sequence));
+    if (whitelist.IsSequence()) {
+      for (const char* loopback : {"127.0.0.0/8", "::1/128"}) {
+        const bool listed = std::any_of(whitelist.begin(), whitelist.end(), [&](const YAML::Node& entry) {
+          return entry.IsScalar() && entry.Scalar() == loopback;
+        });
+        if (!listed) whitelist.push_back(loopback);
+      }
+      rrl["whitelist"] = whitelist;
+    }
+    root["rrl"] = rrl;
   }
   YAML::Emitter out;
   out << root;

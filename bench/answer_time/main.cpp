@@ -19,6 +19,7 @@
 #include "probes/health_table.h"
 #include "probes/probes.h"
 #include "server/batch_responder.h"
+#include "server/rate_limiter.h"
 #include "server/responder.h"
 #include "server/snapshot.h"
 
@@ -34,6 +35,8 @@ constexpr const char* usage = R"(usage: meridian-answer-time --config FILE --que
   --seconds S          how long to measure (default 2)
   --one-by-one         answer each query on its own, without the UDP path's batch look-ahead
                        (server/batch_responder.h); by default queries go in batches of 32
+Batched answers are charged to the rate limit as the UDP receiver charges them when the
+config's rrl is enabled (bench/lib.sh whitelists loopback, so every answer still goes out).
 )";
 
 double thread_cpu_seconds() {
@@ -93,19 +96,29 @@ int main(int argc, char** argv) {
     // The UDP receiver's way: batches as wide as it takes them (16 or 32), each prepared (parsed,
     // fetched ahead) and then answered; or, with --one-by-one, each query parsed and answered alone.
     server::BatchResponder batch;
+    server::RateLimiter limiter(1);
+    server::ResponseRateLimit rate_limit(limiter);
+    const auto& rrl = config->rrl;
     const std::vector<geo::Address> sources(server::BatchResponder::capacity, source);
     std::vector<std::span<const uint8_t>> packets(workload.queries.begin(), workload.queries.end());
     auto answer_all = [&] {
       uint64_t answered = 0;
       if (one_by_one) {
-        for (const auto& query : workload.queries) answered += responder.respond(query, source, false, out) > 0;
+        for (const auto& query : workload.queries) answered += responder.respond(query, source, false, out).size > 0;
         return answered;
       }
       const size_t width = server::BatchResponder::width(snapshot);
       for (size_t first = 0; first < packets.size(); first += width) {
         const size_t count = std::min(width, packets.size() - first);
         batch.prepare(snapshot, std::span(packets).subspan(first, count), std::span(sources).first(count));
-        for (size_t i = 0; i < count; ++i) answered += batch.respond(responder, i, source, out) > 0;
+        const uint32_t tick = rrl.enabled ? server::RateLimiter::now() : 0;
+        for (size_t i = 0; i < count; ++i) {
+          const auto response = batch.respond(responder, i, source, out);
+          const size_t size = response.size && rrl.enabled
+                                  ? rate_limit.apply(rrl, tick, batch.query(i), response, source, out, counters)
+                                  : response.size;
+          answered += size > 0;
+        }
       }
       return answered;
     };

@@ -172,6 +172,7 @@ TEST_CASE("health survives a reload: unchanged endpoints keep their status, a ch
   // tolerated_failures 2: an endpoint that restarted at CheckingEndpoint would serve for three
   // probe intervals before turning Degraded again, long enough for the queries below to see it.
   const std::string config_template = R"(
+rrl: {enabled: false}  # queried as fast as it answers, through the reload
 zones:
   - origin: example.test
     file: zones/example.test.zone
@@ -270,6 +271,7 @@ zones:
   const std::string config_template = R"(
 resolver:
   servers: ["127.0.0.1:UPSTREAM"]
+rrl: {enabled: false}  # queried as fast as it answers, through the reload
 zones:
   - origin: example.test
     file: zones/example.test.zone

@@ -118,7 +118,7 @@ std::vector<Bytes> one_by_one(const server::Responder& responder, const std::vec
   std::vector<Bytes> answers;
   for (const auto& packet : packets) {
     Bytes out(server::max_response);
-    out.resize(responder.respond(packet, source, false, out));
+    out.resize(responder.respond(packet, source, false, out).size);
     answers.push_back(out);
   }
   return answers;
@@ -133,7 +133,7 @@ std::vector<Bytes> batched(server::BatchResponder& batch, const server::Snapshot
   std::vector<Bytes> answers;
   for (size_t i = 0; i < packets.size(); ++i) {
     Bytes out(server::max_response);
-    out.resize(batch.respond(responder, i, source, out));
+    out.resize(batch.respond(responder, i, source, out).size);
     answers.push_back(out);
   }
   return answers;
@@ -221,9 +221,9 @@ TEST_CASE(
   const std::vector<std::span<const uint8_t>> full{good, good};
   const std::vector<geo::Address> sources(2, source);
   batch.prepare(*fixture.snapshot, full, sources);
-  REQUIRE(batch.respond(responder, 0, source, out) > 0);
+  REQUIRE(batch.respond(responder, 0, source, out).size > 0);
   const std::vector<std::span<const uint8_t>> spans{std::span<const uint8_t>{}, good};
   batch.prepare(*fixture.snapshot, spans, sources);
-  CHECK(batch.respond(responder, 1, source, out) > 0);
-  CHECK(batch.respond(responder, 0, source, out) == 0);  // marked as nothing to answer
+  CHECK(batch.respond(responder, 1, source, out).size > 0);
+  CHECK(batch.respond(responder, 0, source, out).size == 0);  // marked as nothing to answer
 }

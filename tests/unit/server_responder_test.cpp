@@ -77,7 +77,7 @@ struct Fixture {
   PktPtr ask(const Bytes& query, bool tcp = false) {
     const server::Responder responder{*snapshot, random, counters};
     wire.resize(server::max_response);
-    const size_t size = responder.respond(query, source, tcp, wire);
+    const size_t size = responder.respond(query, source, tcp, wire).size;
     wire.resize(size);
     if (size == 0) return nullptr;
     ldns_pkt* parsed = nullptr;
@@ -248,7 +248,7 @@ TEST_CASE("a 5-byte packet gets no response and is counted as dropped") {
   const Bytes packet{0x12, 0x34, 0x01, 0x00, 0x00};
   const server::Responder responder{*fixture.snapshot, fixture.random, fixture.counters};
   std::vector<uint8_t> out(server::max_response);
-  CHECK(responder.respond(packet, fixture.source, false, out) == 0);
+  CHECK(responder.respond(packet, fixture.source, false, out).size == 0);
   CHECK(fixture.counters.dropped.get() == 1);
   const auto slot = fixture.snapshot->counters().slot(fixture.counters.slot);
   for (size_t zone = 0; zone <= 1; ++zone)
