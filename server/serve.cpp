@@ -144,6 +144,7 @@ int serve(const ServeOptions& options) {
                     settings.state_file, slots);
   first = Generation{};  // the store holds the snapshot; a reload must be able to free it
 
+  ClientConnections tcp_clients;  // declared before the workers: it outlives them
   // The control port is bound before any worker starts, so a port in use exits 2 as a DNS one does.
   std::vector<std::unique_ptr<Worker>> pool;
   // A reload through the API is collected by the main loop as a SIGHUP's is (ReloadOnSignal,
@@ -168,7 +169,7 @@ int serve(const ServeOptions& options) {
       udp.push_back(entry.udp[i]);
       tcp.push_back(entry.tcp[i]);
     }
-    pool.push_back(std::make_unique<Worker>(i, workers, store, std::move(udp), std::move(tcp)));
+    pool.push_back(std::make_unique<Worker>(i, workers, store, tcp_clients, std::move(udp), std::move(tcp)));
     pool.back()->start();
   }
   control->start();
