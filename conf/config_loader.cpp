@@ -79,7 +79,10 @@ class Loader {
     if (node) {
       const auto f = reader_.check_keys(node,
                                         {"listen", "workers", "control", "control_token_file", "state_file",
-                                         "nsid", "udp_payload", "tcp_idle_timeout", "tcp_max_connections"},
+                                         "nsid", "udp_payload", "tcp_idle_timeout", "tcp_max_connections",
+                                         // TCP limits (read_tcp_limits)
+                                         "tcp_max_connections_per_client", "tcp_max_queries_per_connection",
+                                         "tcp_max_connection_time", "tcp_message_timeout"},
                                         "server");
       if (const auto& n = f["listen"]) {
         reader_.require_sequence(n, "server listen");
@@ -106,11 +109,28 @@ class Loader {
       }
       if (const auto& n = f["tcp_max_connections"])
         server.tcp_max_connections = reader_.integer(n, "tcp_max_connections", 1, 1000000);
+      read_tcp_limits(f, server);
     }
     if (!server.control) server.control = geo::SocketAddress::parse("127.0.0.1:8053");
     if (server.listen.empty()) {
       server.listen.push_back(*geo::SocketAddress::parse("127.0.0.1:5300"));
       server.listen.push_back(*geo::SocketAddress::parse("[::1]:5300"));
+    }
+  }
+
+  // The TCP limits per client and per connection (model::ServerSettings says what each does).
+  void read_tcp_limits(const Fields& f, model::ServerSettings& server) const {
+    if (const auto& n = f["tcp_max_connections_per_client"])
+      server.tcp_max_connections_per_client =
+          reader_.integer(n, "tcp_max_connections_per_client", 1, 1000000);
+    if (const auto& n = f["tcp_max_queries_per_connection"])
+      server.tcp_max_queries_per_connection =
+          reader_.integer(n, "tcp_max_queries_per_connection", 0, 1000000000);
+    if (const auto& n = f["tcp_max_connection_time"])
+      server.tcp_max_connection_time = reader_.duration(n, "tcp_max_connection_time");
+    if (const auto& n = f["tcp_message_timeout"]) {
+      server.tcp_message_timeout = reader_.duration(n, "tcp_message_timeout");
+      if (server.tcp_message_timeout.count() == 0) reader_.fail(n, "tcp_message_timeout must be above zero");
     }
   }
 

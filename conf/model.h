@@ -185,6 +185,17 @@ struct ServerSettings {
   // Open TCP connections, over all workers (each worker takes its share): at the limit, a new
   // connection closes the one that has been quiet longest (RFC 7766 10).
   unsigned tcp_max_connections = 1000;
+  // TCP limits per client and per connection (RFC 7766 6.2.2, 6.2.3, 10; server/worker.cpp).
+  // Open connections from one client address, over all workers: one more is closed at once.
+  unsigned tcp_max_connections_per_client = 100;
+  // Queries one connection may send; after the last, its answers go out and the server closes
+  // it. 0: no limit (as NSD's tcp-query-count).
+  unsigned tcp_max_queries_per_connection = 0;
+  // How long one connection may stay open, however busy; then it is closed as above. 0: no limit.
+  Duration tcp_max_connection_time{0};
+  // How long one message may take to arrive once its first byte has: more bytes do not extend
+  // it, so a client trickling a byte at a time (slow loris) is closed.
+  Duration tcp_message_timeout = std::chrono::seconds(2);
 };
 
 // Response rate limiting on UDP (server/rate_limiter.h), as Knot, NSD and BIND do it: each

@@ -35,6 +35,16 @@ struct Counters {
   Counter rate_limit_slipped;
   Counter tcp_opened;
   Counter tcp_closed;
+  // TCP connections the server refused or ended, by the limit that did it (server/worker.cpp).
+  struct TcpLimited {
+    Counter per_client;       // closed at accept: tcp_max_connections_per_client
+    Counter max_connections;  // the quietest, closed for a new one: tcp_max_connections
+    Counter max_queries;      // ended after tcp_max_queries_per_connection
+    Counter max_time;         // ended at tcp_max_connection_time
+    Counter message_timeout;  // a message begun and not finished in tcp_message_timeout
+    Counter idle_timeout;     // tcp_idle_timeout with nothing to send
+    Counter stalled;          // answers unread for tcp_stalled_timeouts idle timeouts
+  } tcp_limited;
 };
 
 // How many threads answer over each transport: slots [0, tcp) are TCP, [tcp, tcp + udp) UDP.

@@ -76,6 +76,14 @@ void write_metrics(std::string& out, const Running& running,
 
   uint64_t dropped_udp = 0, dropped_tcp = 0, truncated = 0, opened = 0, closed = 0, rate_dropped = 0,
            rate_slipped = 0;
+  // By the setting that did it, as operators will look for it.
+  std::pair<const char*, uint64_t> limited[] = {{"tcp_max_connections_per_client", 0},
+                                                {"tcp_max_connections", 0},
+                                                {"tcp_max_queries_per_connection", 0},
+                                                {"tcp_max_connection_time", 0},
+                                                {"tcp_message_timeout", 0},
+                                                {"tcp_idle_timeout", 0},
+                                                {"stalled", 0}};
   for (const auto& worker : workers) {
     bool tcp_loop = true;  // visit_counters visits the TCP loop's first
     worker->visit_counters([&](const Counters& counters) {
@@ -85,6 +93,10 @@ void write_metrics(std::string& out, const Running& running,
       rate_slipped += counters.rate_limit_slipped.get();
       opened += counters.tcp_opened.get();
       closed += counters.tcp_closed.get();
+      const auto& by = counters.tcp_limited;
+      const Counter* in_order[] = {&by.per_client,      &by.max_connections, &by.max_queries, &by.max_time,
+                                   &by.message_timeout, &by.idle_timeout,    &by.stalled};
+      for (size_t i = 0; i < std::size(limited); ++i) limited[i].second += in_order[i]->get();
       tcp_loop = false;
     });
   }
@@ -104,6 +116,11 @@ void write_metrics(std::string& out, const Running& running,
   append(out, "meridian_tcp_connections_closed_total {}\n", closed);
   header(out, "meridian_tcp_connections_open", "gauge", "TCP connections open now.");
   append(out, "meridian_tcp_connections_open {}\n", opened >= closed ? opened - closed : 0);
+  header(out, "meridian_tcp_connections_limited_total", "counter",
+         "TCP connections the server refused or ended, by the setting that did it (stalled: answers "
+         "left unread).");
+  for (const auto& [limit, count] : limited)
+    append(out, "meridian_tcp_connections_limited_total{{limit=\"{}\"}} {}\n", limit, count);
 
   for (const auto& profile : config.profiles) {
     totals.profile_answers[profile.name];

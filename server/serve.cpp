@@ -145,6 +145,7 @@ int serve(const ServeOptions& options) {
                     settings.state_file, slots);
   first = Generation{};  // the store holds the snapshot; a reload must be able to free it
 
+  ClientConnections tcp_clients;  // declared before the workers: it outlives them
   // The control port is bound before any worker starts, so a port in use exits 2 as a DNS one does.
   // One rate-limit table for every UDP socket, kept across reloads (rrl: takes effect at once).
   RateLimiter limiter(std::random_device{}() * 0x9e3779b97f4a7c15ull ^ std::random_device{}());
@@ -171,7 +172,8 @@ int serve(const ServeOptions& options) {
       udp.push_back(entry.udp[i]);
       tcp.push_back(entry.tcp[i]);
     }
-    pool.push_back(std::make_unique<Worker>(i, workers, store, std::move(udp), std::move(tcp), limiter));
+    pool.push_back(
+        std::make_unique<Worker>(i, workers, store, tcp_clients, std::move(udp), std::move(tcp), limiter));
     pool.back()->start();
   }
   control->start();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "routing/routing.h"
+#include "server/client_connections.h"
 #include "server/responder.h"
 #include "server/snapshot.h"
 #include "server/snapshot_reader.h"
@@ -24,10 +25,11 @@ inline CounterSlots counter_slots(unsigned workers, size_t listen_addresses) {
 class Worker {
  public:
   // Takes ownership of the socket descriptors.
-  // `index` of `count` workers: each takes its share of server.tcp_max_connections. UDP
-  // answers are charged to `limiter` (shared by all workers; TCP answers are not limited).
-  Worker(unsigned index, unsigned count, const SnapshotStore& store, std::vector<int> udp_fds,
-         std::vector<int> tcp_fds, RateLimiter& limiter);
+  // `index` of `count` workers: each takes its share of server.tcp_max_connections. `clients`
+  // counts connections by client address over every worker (tcp_max_connections_per_client).
+  // UDP answers are charged to `limiter` (shared by all workers; TCP answers are not limited).
+  Worker(unsigned index, unsigned count, const SnapshotStore& store, ClientConnections& clients,
+         std::vector<int> udp_fds, std::vector<int> tcp_fds, RateLimiter& limiter);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -60,6 +62,14 @@ class Worker {
   bool answer_pending(TcpConnection& connection);
   void on_written(TcpConnection& connection);
   void send_tcp(TcpConnection& connection);
+  // Times the message the connection has begun and not finished (tcp_message_timeout): from
+  // its first byte, however many more trickle in. `new_message`: the bytes held now begin a
+  // message after one just answered.
+  void watch_message(TcpConnection& connection, bool new_message);
+  // Ends a connection at a limit the client could not know about (RFC 7766 6.2.3): no more
+  // queries are answered; those answered go out, then a FIN; the connection is closed when the
+  // client closes its side, or at the idle timeout.
+  void end_connection(TcpConnection& connection);
   void close_connection(TcpConnection& connection);
 
   // Over the worker's share of tcp_max_connections, closes the connection quiet the longest
@@ -68,6 +78,7 @@ class Worker {
 
   unsigned count_;
   const SnapshotStore& store_;
+  ClientConnections& clients_;
   std::vector<int> tcp_fds_;
   SnapshotReader snapshot_;
   routing::Random random_;

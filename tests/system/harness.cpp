@@ -301,6 +301,17 @@ TcpClient::TcpClient(uint16_t port, bool ipv6, int receive_buffer) {
   auto address = loopback(port, ipv6, length);
   REQUIRE(connect(fd_, reinterpret_cast<sockaddr*>(&address), length) == 0);
 }
+TcpClient::TcpClient(uint16_t port, From source) {
+  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd_ >= 0);
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  REQUIRE(inet_pton(AF_INET, source.address.c_str(), &local.sin_addr) == 1);
+  REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0);
+  socklen_t length = 0;
+  auto address = loopback(port, false, length);
+  REQUIRE(connect(fd_, reinterpret_cast<sockaddr*>(&address), length) == 0);
+}
 TcpClient::~TcpClient() {
   if (fd_ >= 0) close(fd_);
 }

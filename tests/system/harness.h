@@ -104,6 +104,11 @@ class TcpClient {
  public:
   // receive_buffer > 0 fixes SO_RCVBUF (no autotuning), for tests of a client that reads slowly.
   explicit TcpClient(uint16_t port, bool ipv6 = false, int receive_buffer = 0);
+  // From another loopback address ("127.0.0.2"): a different client to the server.
+  struct From {
+    std::string address;
+  };
+  TcpClient(uint16_t port, From source);
   ~TcpClient();
   bool send(const std::vector<uint8_t>& message);
   bool send_raw(const std::vector<uint8_t>& bytes);

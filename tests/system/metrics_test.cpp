@@ -234,7 +234,8 @@ TEST_CASE("/metrics parses strictly and has every documented family with its typ
                                                       {"meridian_health_generation", "gauge"},
                                                       {"meridian_tcp_connections_opened_total", "counter"},
                                                       {"meridian_tcp_connections_closed_total", "counter"},
-                                                      {"meridian_tcp_connections_open", "gauge"}};
+                                                      {"meridian_tcp_connections_open", "gauge"},
+                                                      {"meridian_tcp_connections_limited_total", "counter"}};
   for (const auto& [name, type] : documented) {
     CAPTURE(name);
     REQUIRE(scraped.families.count(name) == 1);
