@@ -79,7 +79,7 @@ class Loader {
     if (node) {
       const auto f = reader_.check_keys(node,
                                         {"listen", "workers", "control", "control_token_file", "state_file",
-                                         "nsid", "udp_payload", "tcp_idle_timeout", "tcp_max_connections",
+                                         "nsid", "version", "udp_payload", "tcp_idle_timeout", "tcp_max_connections",
                                          // TCP limits (read_tcp_limits)
                                          "tcp_max_connections_per_client", "tcp_max_queries_per_connection",
                                          "tcp_max_connection_time", "tcp_message_timeout"},
@@ -101,6 +101,11 @@ class Loader {
       if (const auto& n = f["nsid"]) {
         server.nsid = reader_.string(n, "server nsid");
         if (server.nsid.empty() || server.nsid.size() > 255) reader_.fail(n, "nsid must be 1..255 bytes");
+      }
+      if (const auto& n = f["version"]) {
+        server.version = reader_.string(n, "server version");
+        // One TXT character-string.
+        if (server.version.empty() || server.version.size() > 255) reader_.fail(n, "version must be 1..255 bytes");
       }
       if (const auto& n = f["udp_payload"]) server.udp_payload = reader_.integer(n, "udp_payload", 512, 4096);
       if (const auto& n = f["tcp_idle_timeout"]) {

@@ -179,7 +179,10 @@ struct ServerSettings {
   std::string control_token;       // its content, surrounding whitespace trimmed
   int control_line = 0;            // where `control` is set, for messages
   std::string state_file;          // admin overrides persist here; empty: kept in memory only
-  std::string nsid;                // empty: NSID not answered
+  std::string nsid;                // empty: NSID not answered; also CH TXT id.server
+  // CH TXT version.bind and version.server answer this; empty: they are REFUSED (as NSD's
+  // hide-version), since a version string mostly helps whoever scans for old servers.
+  std::string version;
   uint16_t udp_payload = 1232;
   Duration tcp_idle_timeout = std::chrono::seconds(10);
   // Open TCP connections, over all workers (each worker takes its share): at the limit, a new

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <string_view>
 
@@ -35,6 +36,13 @@ RateClass classify(const Response& response) {
     case AnswerKind::referral: return RateClass::referral;
     default: return response.size > large_answer ? RateClass::large : RateClass::positive;
   }
+}
+
+// The mask keeping the first `bits` (0..64) bits of 8 address bytes loaded into a word.
+uint64_t prefix_mask(unsigned bits) {
+  const uint64_t in_order = bits == 0 ? 0 : ~uint64_t(0) << (64 - bits);  // bytes as written
+  if constexpr (std::endian::native == std::endian::little) return __builtin_bswap64(in_order);
+  return in_order;
 }
 
 uint64_t mix(uint64_t hash, uint64_t value) {
@@ -78,14 +86,13 @@ uint64_t RateLimiter::key(const model::RateLimitSettings& settings, const geo::A
                           const Query& query, const Response& response) const {
   const bool v4 = source.family == geo::Family::v4;
   const unsigned prefix = v4 ? settings.ipv4_prefix : settings.ipv6_prefix;
-  // The prefix's bytes, host bits cleared, as two words.
-  uint8_t network[16] = {};
-  const size_t whole = prefix / 8;
-  std::memcpy(network, source.bytes.data(), whole);
-  if (prefix % 8) network[whole] = source.bytes[whole] & uint8_t(0xff00 >> (prefix % 8));
+  // The address as two words, host bits cleared: fixed-size loads and masks, no byte loop
+  // (this runs for every UDP answer).
   uint64_t high, low;
-  std::memcpy(&high, network, 8);
-  std::memcpy(&low, network + 8, 8);
+  std::memcpy(&high, source.bytes.data(), 8);
+  std::memcpy(&low, source.bytes.data() + 8, 8);
+  high &= prefix_mask(std::min(prefix, 64u));
+  low &= prefix_mask(prefix > 64 ? prefix - 64 : 0);
   const RateClass rate_class = classify(response);
   uint64_t hash = mix(mix(seed_ ^ (v4 ? 4 : 6), high), low);
   hash = mix(hash, uint64_t(rate_class));
@@ -104,15 +111,35 @@ uint64_t RateLimiter::key(const model::RateLimitSettings& settings, const geo::A
 size_t ResponseRateLimit::apply(const model::RateLimitSettings& settings, uint32_t tick, const Query& query,
                                 const Response& response, const geo::Address& source, std::span<uint8_t> out,
                                 Counters& counters) {
+  // Whitelisted answers are not charged to their prefix's bucket either: a busy whitelisted
+  // monitor must not use up the allowance of its neighbours in the same /24.
+  if (whitelisted(settings, source)) return response.size;
   if (table_.allow(table_.key(settings, source, query, response), settings.responses_per_second, tick))
     return response.size;
-  if (settings.whitelist_table && settings.whitelist_table->match(source)) return response.size;
   if (settings.slip != 0 && ++limited_ % settings.slip == 0) {
     counters.rate_limit_slipped.bump();
     return write_slip(response, out);
   }
   counters.rate_limit_dropped.bump();
   return 0;
+}
+
+bool ResponseRateLimit::whitelisted(const model::RateLimitSettings& settings, const geo::Address& source) {
+  if (!settings.whitelist_table) return false;
+  // Answers come in runs from one address (a resolver, a monitor, a flood): the last verdict
+  // is kept rather than looked up for each answer. The table is held, so a reload's new table
+  // at a freed one's address is never taken for the one the verdict came from; only a new
+  // table costs a reference count.
+  if (settings.whitelist_table != whitelist_table_) {
+    whitelist_table_ = settings.whitelist_table;
+    whitelist_known_ = false;
+  }
+  if (!whitelist_known_ || source != whitelist_source_) {
+    whitelist_source_ = source;
+    whitelist_verdict_ = bool(whitelist_table_->match(source));
+    whitelist_known_ = true;
+  }
+  return whitelist_verdict_;
 }
 
 size_t write_slip(const Response& response, std::span<uint8_t> out) {

@@ -22,6 +22,7 @@
 #include <span>
 
 #include "conf/model.h"
+#include "geo/cidr_table.h"
 #include "geo/net.h"
 #include "server/counters.h"
 #include "server/query.h"
@@ -65,8 +66,16 @@ class ResponseRateLimit {
                Counters& counters);
 
  private:
+  // Whether `source` is in the whitelist: asked of every answer when there is one.
+  bool whitelisted(const model::RateLimitSettings& settings, const geo::Address& source);
+
   RateLimiter& table_;
   unsigned limited_ = 0;  // answers limited so far, for `slip`
+  // The last whitelist lookup: of which table, for which source, and its answer.
+  std::shared_ptr<const geo::CidrTable<uint8_t>> whitelist_table_;
+  geo::Address whitelist_source_;
+  bool whitelist_verdict_ = false;
+  bool whitelist_known_ = false;  // whitelist_source_ and its verdict are set
 };
 
 // Rewrites the answer in `out` as its truncated form: header (TC set, no records), question

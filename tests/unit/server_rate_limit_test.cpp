@@ -195,6 +195,38 @@ TEST_CASE("slip 0 drops every limited answer, and a whitelisted prefix is never 
   CHECK(f.counters.rate_limit_dropped.get() == 19);
 }
 
+TEST_CASE("a whitelisted address's answers are not charged to its prefix, so its neighbours keep theirs") {
+  // 192.0.2.7/32 is whitelisted; 192.0.2.8 shares its /24 bucket but is not.
+  Fixture f("rrl:\n  responses_per_second: 3\n  slip: 0\n  whitelist: [192.0.2.7/32]\n");
+  RateLimiter table(5);
+  server::ResponseRateLimit limit(table);
+  const auto response = f.ask("www.example.test");
+  for (int i = 0; i < 50; ++i)
+    CHECK(limit.apply(f.config->rrl, 500, f.query, response, address("192.0.2.7"), f.wire, f.counters) ==
+          response.size);
+  size_t neighbour = 0;
+  for (int i = 0; i < 10; ++i)
+    neighbour += limit.apply(f.config->rrl, 500, f.query, response, address("192.0.2.8"), f.wire, f.counters) > 0;
+  CHECK(neighbour == 3);  // the whole allowance, untouched by the 50 whitelisted answers
+}
+
+TEST_CASE("the whitelist verdict kept for a busy address follows a new whitelist") {
+  Fixture listed("rrl:\n  responses_per_second: 1\n  slip: 0\n  whitelist: [192.0.2.0/24]\n");
+  Fixture unlisted("rrl:\n  responses_per_second: 1\n  slip: 0\n  whitelist: [198.51.100.0/24]\n");
+  RateLimiter table(5);
+  server::ResponseRateLimit limit(table);
+  const auto response = listed.ask("www.example.test");
+  for (int i = 0; i < 5; ++i)
+    CHECK(limit.apply(listed.config->rrl, 500, listed.query, response, address("192.0.2.1"), listed.wire,
+                      listed.counters) == response.size);
+  // The same address under the reloaded settings: limited after its one answer.
+  size_t sent = 0;
+  for (int i = 0; i < 5; ++i)
+    sent += limit.apply(unlisted.config->rrl, 500, listed.query, response, address("192.0.2.1"), listed.wire,
+                        listed.counters) > 0;
+  CHECK(sent == 1);
+}
+
 TEST_CASE("the rrl section is checked with the line of each mistake") {
   testing::TempDir dir;
   dir.write("example.test.zone", "$ORIGIN example.test.\n@ 300 IN SOA ns1 h 1 7200 3600 1209600 300\n@ 300 IN NS ns1\n");
