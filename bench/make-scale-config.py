@@ -45,7 +45,7 @@ def main():
     with open(os.path.join(args.out, "meridian.yaml"), "w") as config, \
             open(os.path.join(args.out, "queries.txt"), "w") as queries:
         config.write(f"# bench/make-scale-config.py --profiles {args.profiles} --endpoints {args.endpoints}\n"
-                     f"server:\n  listen: [\"127.0.0.1:{args.port}\"]\n  workers: 1\n"
+                     f"server:\n  listen: [\"127.0.0.1:{args.port}\"]\n  workers: 1\n  allow_root: true\n"
                      # the load comes from loopback: never rate-limited
                      "rrl:\n  whitelist: [127.0.0.0/8]\n"
                      f"geo:\n  databases: [\"{os.path.abspath(args.geo_db)}\"]\n"

@@ -14,6 +14,7 @@
 #include <system_error>
 #include <thread>
 
+#include "conf/account_settings.h"
 #include "conf/config.h"
 #include "conf/latency_table.h"
 #include "conf/monitor_settings.h"
@@ -82,7 +83,9 @@ class Loader {
                                          "nsid", "version", "udp_payload", "tcp_idle_timeout", "tcp_max_connections",
                                          // TCP limits (read_tcp_limits)
                                          "tcp_max_connections_per_client", "tcp_max_queries_per_connection",
-                                         "tcp_max_connection_time", "tcp_message_timeout"},
+                                         "tcp_max_connection_time", "tcp_message_timeout",
+                                         // privileges (read_accounts)
+                                         "user", "group", "allow_root"},
                                         "server");
       if (const auto& n = f["listen"]) {
         reader_.require_sequence(n, "server listen");
@@ -115,6 +118,7 @@ class Loader {
       if (const auto& n = f["tcp_max_connections"])
         server.tcp_max_connections = reader_.integer(n, "tcp_max_connections", 1, 1000000);
       read_tcp_limits(f, server);
+      read_accounts(reader_, f, server);
     }
     if (!server.control) server.control = geo::SocketAddress::parse("127.0.0.1:8053");
     if (server.listen.empty()) {

@@ -199,6 +199,13 @@ struct ServerSettings {
   // How long one message may take to arrive once its first byte has: more bytes do not extend
   // it, so a client trickling a byte at a time (slow loris) is closed.
   Duration tcp_message_timeout = std::chrono::seconds(2);
+  // Privileges (server/privileges.h). Started as root, the server binds its sockets and then
+  // becomes `user` and `group` before it reads a query; without a user it refuses to stay root
+  // unless `allow_root`. Names (or numeric IDs) as written; the IDs resolved when loaded.
+  std::string user, group;
+  std::optional<uint32_t> uid, gid;  // set with `user`; gid: `group`'s, else the user's own
+  int user_line = 0;
+  bool allow_root = false;
 };
 
 // Response rate limiting on UDP (server/rate_limiter.h), as Knot, NSD and BIND do it: each

@@ -5,4 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$(nproc)" --target meridian
-exec build/meridian serve --config examples/meridian.yaml
+# The example serves loopback from this checkout: as root (a fresh machine's first login) it
+# stays root, since an account to drop to could not read the checkout under /root.
+allow_root=()
+[ "$(id -u)" -ne 0 ] || allow_root=(--allow-root)
+exec build/meridian serve --config examples/meridian.yaml "${allow_root[@]}"

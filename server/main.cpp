@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   serve_command->add_option("--config", serve.config_file, "YAML config file")->required();
   serve_command->add_option("--listen", serve.listen, "ADDR:PORT to listen on (UDP and TCP); repeatable");
   serve_command->add_option("--control", serve.control, "ADDR:PORT for the control API");
+  serve_command->add_flag("--allow-root", serve.allow_root,
+                          "stay root when started as root with no server.user (as server.allow_root: true)");
 
   std::string check_file;
   auto* check_command = app.add_subcommand("check", "Validate a config and its zone files");

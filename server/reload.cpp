@@ -51,6 +51,9 @@ std::vector<std::string> restart_needed(const model::ServerSettings& started,
   if (started.control_token_file != now.control_token_file || started.control_token != now.control_token)
     changed.push_back("server.control_token_file");
   if (started.state_file != now.state_file) changed.push_back("server.state_file");
+  // Privileges are dropped once, at start; a process that dropped them cannot take them back.
+  if (started.uid != now.uid || started.gid != now.gid) changed.push_back("server.user");
+  if (started.allow_root != now.allow_root) changed.push_back("server.allow_root");
   return changed;
 }
 

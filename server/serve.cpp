@@ -17,6 +17,7 @@
 #include "server/control_server.h"
 #include "server/metrics.h"
 #include "server/overrides.h"
+#include "server/privileges.h"
 #include "server/reload.h"
 #include "server/reload_on_signal.h"
 #include "server/service_manager.h"
@@ -89,13 +90,16 @@ int serve(const ServeOptions& options) {
         where, control_address.to_string());
     return 1;
   }
+  try {
+    check_start_privileges(settings, config->file, options.allow_root);
+  } catch (const PrivilegeError& error) {
+    spdlog::error("{}", error.what());
+    return 1;
+  }
   Overrides overrides;
   if (!settings.state_file.empty()) {
     try {
       overrides = Overrides::load(settings.state_file);
-      // Written back at once: a folder the server cannot write to is found now, not at the
-      // first drain in the middle of an incident.
-      overrides.save(settings.state_file);
     } catch (const StateFileError& error) {
       spdlog::error("server: state file: {}", error.what());
       return 1;
@@ -130,17 +134,13 @@ int serve(const ServeOptions& options) {
   const auto dropped = overrides.apply(*config, *first.health);
   for (const auto& [profile, endpoint] : dropped)
     spdlog::warn("server: override of {}/{} dropped: the endpoint is not in the config", profile, endpoint);
-  if (!dropped.empty()) {
-    try {
-      overrides.save(settings.state_file);
-    } catch (const StateFileError& error) {
-      spdlog::error("server: state file not rewritten: {}", error.what());  // the next change retries
-    }
-  }
   for (const auto& [key, entry] : overrides.entries())
     spdlog::info("server: override {}/{} {} restored since={}", key.first, key.second,
                  probes::to_string(entry.value), iso_time(entry.since));
-  first.probes->start();
+  // Written back once the server is who it will stay (below): a folder it cannot write to is
+  // found at start, not at the first drain in the middle of an incident.
+  const Overrides restored = overrides;
+  const auto first_probes = first.probes;  // started once privileges are dropped
   Reloader reloader(options.config_file, store, config, std::move(first), std::move(overrides),
                     settings.state_file, slots);
   first = Generation{};  // the store holds the snapshot; a reload must be able to free it
@@ -166,6 +166,21 @@ int serve(const ServeOptions& options) {
     reloader.stop();
     return 2;
   }
+  // Every socket is bound: from here on the server needs no privilege. Nothing has read a
+  // query or sent a probe yet, and no other thread runs.
+  try {
+    spdlog::info("{}", drop_privileges(settings));
+    if (!settings.state_file.empty()) restored.save(settings.state_file);
+  } catch (const PrivilegeError& error) {
+    spdlog::error("{}", error.what());
+    reloader.stop();
+    return 2;
+  } catch (const StateFileError& error) {
+    spdlog::error("server: state file: {}", error.what());
+    reloader.stop();
+    return 1;
+  }
+  first_probes->start();
   for (unsigned i = 0; i < workers; ++i) {
     std::vector<int> udp, tcp;
     for (const auto& entry : sockets) {

@@ -10,6 +10,7 @@ struct ServeOptions {
   std::string config_file;
   std::vector<std::string> listen;  // overrides server.listen when not empty
   std::string control;              // overrides server.control when not empty
+  bool allow_root = false;          // as server.allow_root: true
 };
 
 // Each returns the process exit code: 0 ok, 1 bad config or input, 2 runtime failure.

@@ -75,7 +75,10 @@ uint16_t bound_port(int fd) {
 }
 
 [[noreturn]] void fail(const geo::SocketAddress& address, int error) {
-  throw std::runtime_error("cannot listen on " + address.to_string() + ": " + std::strerror(error));
+  std::string reason = std::strerror(error);
+  if (error == EACCES && address.port < 1024)
+    reason += " (a port below 1024 takes root, which server.user then leaves, or CAP_NET_BIND_SERVICE)";
+  throw std::runtime_error("cannot listen on " + address.to_string() + ": " + reason);
 }
 
 }  // namespace

@@ -27,7 +27,11 @@ ServerProcess::ServerProcess(const std::string& binary, const std::string& confi
     dup2(pipe_fds[1], 1);
     dup2(pipe_fds[1], 2);
     std::vector<const char*> argv{binary.c_str(), "serve",     "--config",    config.c_str(), "--listen",
-                                  "127.0.0.1:0",  "--control", "127.0.0.1:0", nullptr};
+                                  "127.0.0.1:0",  "--control", "127.0.0.1:0"};
+    // A rehearsal started as root: its server binds only free loopback ports and ends with the
+    // run, so it may stay root as the operator who started it is (server.user still applies).
+    if (geteuid() == 0) argv.push_back("--allow-root");
+    argv.push_back(nullptr);
     execv(binary.c_str(), const_cast<char**>(argv.data()));
     _exit(127);
   }

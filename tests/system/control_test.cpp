@@ -126,9 +126,10 @@ class OwnServe {
     if (pid_ == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with a test run that dies
       dup2(err_pipe[1], 2);
-      const char* argv[] = {MERIDIAN_BINARY,     "serve",       "--config",
-                            config_file.c_str(), "--listen",    "127.0.0.1:0",
-                            "--control",         "127.0.0.1:0", nullptr};
+      const char* argv[] = {MERIDIAN_BINARY, "serve",       "--config",  config_file.c_str(), "--listen",
+                            "127.0.0.1:0",   "--control",   "127.0.0.1:0",
+                            geteuid() == 0 ? "--allow-root" : nullptr,  // as Server::start does
+                            nullptr};
       execv(MERIDIAN_BINARY, const_cast<char**>(argv));
       _exit(127);
     }

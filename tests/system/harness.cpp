@@ -104,6 +104,8 @@ RunResult run_meridian(const std::vector<std::string>& args, std::chrono::second
     close(err_pipe[0]);
     std::vector<char*> argv{const_cast<char*>(MERIDIAN_BINARY)};
     for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    static char allow_root[] = "--allow-root";  // as Server::start does
+    if (!args.empty() && args[0] == "serve" && geteuid() == 0) argv.insert(argv.begin() + 2, allow_root);
     argv.push_back(nullptr);
     execv(MERIDIAN_BINARY, argv.data());
     _exit(127);
@@ -158,6 +160,7 @@ void Server::start(const std::string& file, bool ipv6) {
     close(err_pipe[0]);
     std::vector<const char*> argv{MERIDIAN_BINARY, "serve",       "--config",  file.c_str(),
                                   "--listen",      "127.0.0.1:0", "--control", "127.0.0.1:0"};
+    if (geteuid() == 0) argv.push_back("--allow-root");  // CI runs as root; privileges_test drops
     if (ipv6) {
       argv.push_back("--listen");
       argv.push_back("[::1]:0");
