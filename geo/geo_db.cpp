@@ -322,8 +322,10 @@ GeoInfo GeoDb::lookup(const Address& address) const noexcept {
 
 void GeoDb::lookup(const Address& address, GeoInfo& out) const noexcept {
   if (!answer_cache) answer_cache = make_on_huge_pages<std::array<AnswerSet, answer_sets>>();
-  const auto [high, low, set] = answer_key(address);
-  auto& ways = (*answer_cache)[set].ways;
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  const AnswerKey key = answer_key(address);
+  const uint64_t high = key.high, low = key.low;
+  auto& ways = (*answer_cache)[key.set].ways;
   auto holds = [&](const CachedAnswer& way) {
     return way.database == impl_->id && way.high == high && way.low == low && way.family == address.family;
   };

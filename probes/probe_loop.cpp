@@ -20,11 +20,11 @@ struct ProbeLoop::Slot {
   const EndpointPlan* plan = nullptr;
   const model::Endpoint* endpoint = nullptr;
   Monitor monitor;  // the policy: when to probe, what a result means, the verdict
-  UvPtr<uv_timer_t> timer;
-  std::optional<geo::Address> address;  // where probes go: empty while an FQDN awaits its first answer
-  std::string fqdn;                     // FQDN targets: the name HTTP(S) probes ask for
-  std::string resolve_failure;          // why the last lookup failed, while there is no answer
-  ProbeStats stats;
+  UvPtr<uv_timer_t> timer{};
+  std::optional<geo::Address> address{};  // where probes go: empty while an FQDN awaits its first answer
+  std::string fqdn{};                     // FQDN targets: the name HTTP(S) probes ask for
+  std::string resolve_failure{};          // why the last lookup failed, while there is no answer
+  ProbeStats stats{};
 };
 
 void ProbeStats::record(bool ok, std::optional<double> took_seconds) {
@@ -99,10 +99,11 @@ ProbeLoop::ProbeLoop(std::shared_ptr<const model::Config> config, const std::vec
     if (!plan.probed) continue;
     const auto& endpoint = config_->profiles[plan.profile_index].endpoints[plan.endpoint_index];
     const EndpointReport* before = carry.verdict(plan.id);
-    auto slot = std::make_unique<Slot>(
-        this, &plan, &endpoint,
-        Monitor(endpoint.monitor, plan.profile + "/" + plan.endpoint,
-                before ? Verdict::resume(endpoint.monitor, *before) : Verdict(endpoint.monitor, started)));
+    // Braces, not make_unique: clang 14 (the fuzz build) has no parenthesised aggregate init.
+    auto slot = std::unique_ptr<Slot>(new Slot{
+        .owner = this, .plan = &plan, .endpoint = &endpoint,
+        .monitor = Monitor(endpoint.monitor, plan.profile + "/" + plan.endpoint,
+                before ? Verdict::resume(endpoint.monitor, *before) : Verdict(endpoint.monitor, started))});
     carried_ += before != nullptr;
     slot->timer = make_timer(loop_.get(), slot.get());
     if (endpoint.kind == model::TargetKind::fqdn) {

