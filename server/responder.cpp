@@ -15,12 +15,12 @@ namespace {
 
 constexpr uint16_t type_ns = 2, type_cname = 5, type_ds = 43, type_opt = 41, type_ixfr = 251, type_axfr = 252,
                    type_any = 255;
-constexpr uint16_t type_dname = 39;
+constexpr uint16_t type_dname = 39, type_svcb = 64, type_https = 65;
 constexpr uint8_t rcode_formerr = 1, rcode_nxdomain = 3, rcode_notimp = 4, rcode_refused = 5,
                   rcode_yxdomain = 6;
 constexpr uint16_t flag_qr = 0x8000, flag_aa = 0x0400, flag_tc = 0x0200, flag_rd = 0x0100, flag_cd = 0x0010;
 constexpr size_t max_chain = 8;     // CNAMEs followed before giving up (loops, long chains)
-constexpr size_t max_targets = 64;  // NS/MX/SRV records whose addresses may ride along
+constexpr size_t max_targets = 64;  // NS/MX/SRV/SVCB/HTTPS records whose addresses may ride along
 
 std::string_view as_view(const uint8_t* data, size_t size) {
   return {reinterpret_cast<const char*>(data), size};
@@ -56,7 +56,8 @@ class Build {
  private:
   bool add(Section section, NameRef owner, const RRset& rrset, bool collect_targets);
   void add_negative_soa(const ZoneIndex& zone, NameRef current);
-  void add_target_addresses();
+  // `answered`: the answer's RRset, never repeated in additional (an AliasMode loop).
+  void add_target_addresses(const RRset* answered = nullptr);
   bool answer_profile(const model::Profile& profile, NameRef& owner, std::string_view& next);
   // RFC 6672 3.2: writes the DNAME owned by `node` (whose name starts at `start` in `name`) and
   // the CNAME synthesised from it: the name's labels above the owner, then the DNAME's target,
@@ -73,7 +74,8 @@ class Build {
   // Made by the first profile on the way (routing fills in its location once for the chain);
   // a static answer never pays for its 112 bytes of zeroes.
   std::optional<routing::Client> client_;
-  // NS/MX/SRV records written, with where their target name sits, for the additional section.
+  // NS/MX/SRV/SVCB/HTTPS records written, with where their target name sits, for the additional
+  // section.
   // Only the first target_count_ are set: no 1 KiB of zeroes per query. So Target has no
   // default member initializers (NameRef's would make the array zero itself).
   struct Target {
@@ -94,8 +96,12 @@ bool Build::add(Section section, NameRef owner, const RRset& rrset, bool collect
       truncated = true;
       return false;
     }
-    if (collect_targets && !record.target_addresses.empty() && target_count_ < max_targets)
+    if (collect_targets && !record.additional.empty() && target_count_ < max_targets) {
+      // TargetName "." is the owner itself (RFC 9460 2.5.2): its addresses go under the owner.
+      if ((rrset.type == type_svcb || rrset.type == type_https) && record.rdata[record.name_offset] == 0)
+        target = owner;
       targets_[target_count_++] = {target.offset, target.length, &record};
+    }
   }
   return true;
 }
@@ -105,30 +111,34 @@ void Build::add_negative_soa(const ZoneIndex& zone, NameRef current) {
   add(Section::authority, suffix_of(current, zone.origin().size()), zone.negative_soa(), false);
 }
 
-void Build::add_target_addresses() {
+void Build::add_target_addresses(const RRset* answered) {
   if (target_count_ == 0) return;                     // the common case: A, AAAA, CNAME answers
   std::array<const RRset*, max_targets * 2> written;  // only the first written_count are read
   size_t written_count = 0;
+  if (answered) written[written_count++] = answered;
   // A referral's in-domain glue first: it must fit, or the client must retry over TCP (RFC
   // 9471). Everything else is optional and left out, RRset by RRset, when it does not fit (RFC
-  // 2181 9).
+  // 2181 9). An AliasMode SVCB or HTTPS RRset added here adds its own targets in turn, further
+  // down targets_ (RFC 9460 4.1), each RRset once.
   for (const bool required_pass : {true, false}) {
     if (required_pass && !referral) continue;
     for (size_t i = 0; i < target_count_; ++i) {
       const bool required = referral && targets_[i].record->glue_required;
       if (required != required_pass) continue;
-      for (const RRset* addresses : targets_[i].record->target_addresses) {
-        if (std::find(written.begin(), written.begin() + written_count, addresses) !=
-            written.begin() + written_count)
+      for (const RRset* rrset : targets_[i].record->additional) {
+        if (std::find(written.begin(), written.begin() + written_count, rrset) != written.begin() + written_count)
           continue;
         const auto mark = writer_.mark_additional();
-        if (!add(Section::additional, targets_[i].where(), *addresses, false)) {
+        const size_t targets_before = target_count_;
+        const bool chained = rrset->type == type_svcb || rrset->type == type_https;
+        if (!add(Section::additional, targets_[i].where(), *rrset, chained)) {
           if (required) return;  // `truncated` stays set
           writer_.rewind_additional(mark);
+          target_count_ = targets_before;  // their names were rewound with them
           truncated = false;
           continue;
         }
-        if (written_count < written.size()) written[written_count++] = addresses;
+        if (written_count < written.size()) written[written_count++] = rrset;
       }
     }
   }
@@ -337,7 +347,7 @@ void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
           add_negative_soa(*zone, owner);
           return;
         }
-        if (add(Section::answer, owner, *rrset, true)) add_target_addresses();
+        if (add(Section::answer, owner, *rrset, true)) add_target_addresses(rrset);
         return;
       }
     }

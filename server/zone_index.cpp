@@ -13,6 +13,8 @@ constexpr uint16_t type_soa = 6;
 constexpr uint16_t type_mx = 15;
 constexpr uint16_t type_srv = 33;
 constexpr uint16_t type_aaaa = 28;
+constexpr uint16_t type_svcb = 64;
+constexpr uint16_t type_https = 65;
 constexpr uint16_t type_dname = 39;
 constexpr uint16_t type_ds = 43;
 
@@ -65,6 +67,9 @@ int rdata_name_offset(uint16_t type) {
       return 2;
     case 33:  // SRV: priority, weight, port, target
       return 6;
+    case 64:  // SVCB: priority, target, parameters (RFC 9460 2.2)
+    case 65:  // HTTPS
+      return 2;
     default: return -1;
   }
 }
@@ -111,21 +116,32 @@ ZoneIndex::ZoneIndex(const model::Zone& zone, size_t position)
   link_additional();
 }
 
-// NS, MX and SRV answers carry the addresses of the names they point at (RFC 1035 3.3.9, RFC
-// 2782), found once here rather than per query, and only in this zone (as NSD and Knot do).
-// NS targets anywhere in it: at or below a cut they are the glue a referral needs, and another
-// zone of ours holding the name (a deeper one) is not where a delegation's glue lives. MX and
-// SRV targets only where this zone is authoritative: addresses below a cut are glue, which is
-// for referrals alone (RFC 1034 4.2.1), and another zone's data is not this answer's.
+// NS, MX, SRV, SVCB and HTTPS answers carry the addresses of the names they point at (RFC 1035
+// 3.3.9, RFC 2782, RFC 9460 4.1), found once here rather than per query, and only in this zone
+// (as NSD and Knot do). NS targets anywhere in it: at or below a cut they are the glue a
+// referral needs, and another zone of ours holding the name (a deeper one) is not where a
+// delegation's glue lives. The others only where this zone is authoritative: addresses below a
+// cut are glue, which is for referrals alone (RFC 1034 4.2.1), and another zone's data is not
+// this answer's.
 void ZoneIndex::link_additional() {
   for (auto& [owner, node] : nodes_) {
     for (auto& rrset : node.rrsets) {
-      if (rrset.type != type_ns && rrset.type != type_mx && rrset.type != type_srv) continue;
+      const uint16_t type = rrset.type;
+      const bool svcb = type == type_svcb || type == type_https;
+      if (type != type_ns && type != type_mx && type != type_srv && !svcb) continue;
       for (auto& record : rrset.records) {
-        const std::string target = name_in_rdata(record.rdata, record.name_offset);
+        if (record.rdata.size() < static_cast<size_t>(record.name_offset) + 1) continue;
+        std::string target = name_in_rdata(record.rdata, record.name_offset);
+        // SvcPriority 0 is AliasMode (RFC 9460 2.4.2), whose target the client asks next for
+        // the same type; there "." means no service, in ServiceMode the owner itself (2.5).
+        const bool alias = svcb && record.rdata[0] == 0 && record.rdata[1] == 0;
+        if (svcb && target.size() == 1) {
+          if (alias) continue;
+          target = owner;
+        }
         if (!is_at_or_below(target, origin_)) continue;
         const Node* holder = nullptr;
-        if (rrset.type == type_ns) {
+        if (type == type_ns) {
           holder = this->node(target);
           record.glue_required = is_at_or_below(target, owner);
         } else {
@@ -133,8 +149,10 @@ void ZoneIndex::link_additional() {
           if (match.kind == Match::Kind::exact || match.kind == Match::Kind::wildcard) holder = match.node;
         }
         if (!holder) continue;
-        for (uint16_t type : {type_a, type_aaaa})
-          if (const RRset* addresses = holder->find(type)) record.target_addresses.push_back(addresses);
+        for (uint16_t address_type : {type_a, type_aaaa})
+          if (const RRset* addresses = holder->find(address_type)) record.additional.push_back(addresses);
+        if (alias)
+          if (const RRset* next = holder->find(type)) record.additional.push_back(next);
       }
     }
   }

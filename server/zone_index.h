@@ -18,10 +18,12 @@ struct RRset;
 
 struct WireRecord {
   std::string rdata;     // uncompressed wire form
-  int name_offset = -1;  // where the name inside rdata starts (NS, CNAME, PTR, MX, SRV), else -1
-  // NS, MX, SRV: the A and AAAA RRsets of the name this record points at, from this zone alone
-  // (ZoneIndex::link_additional says which).
-  std::vector<const RRset*> target_addresses;
+  // Where the name inside rdata starts (NS, CNAME, PTR, MX, SRV, SVCB, HTTPS), else -1.
+  int name_offset = -1;
+  // NS, MX, SRV, SVCB, HTTPS: the additional data of the name this record points at, from this
+  // zone alone (ZoneIndex::link_additional says which): its A and AAAA RRsets, after them for an
+  // AliasMode SVCB or HTTPS record the target's RRset of the same type.
+  std::vector<const RRset*> additional;
   // NS: the name lies at or below the NS owner, so a referral without its addresses is useless
   // (in-domain glue, RFC 9471): they must fit, or the answer is truncated.
   bool glue_required = false;

@@ -28,6 +28,14 @@ ns.sub    IN A   192.0.2.100
 mx.sub    IN A   192.0.2.101
 _sip._tcp IN SRV 0 0 5060 sip.sub
 sip.sub   IN A   192.0.2.102
+; SVCB and HTTPS (RFC 9460); `generic` is HTTPS 1 pool in the RFC 3597 form
+svc       IN HTTPS 1 . alpn=h2
+          IN A     192.0.2.1
+          IN AAAA  2001:db8::1
+alias     IN HTTPS 0 svc
+generic   IN HTTPS \# 25 000104706f6f6c0b636f6e666f726d616e6365047465737400
+pool      IN A     192.0.2.2
+_dns      IN SVCB  1 pool alpn=dot
 )";
 
 Server& server() {
@@ -51,4 +59,24 @@ TEST_CASE("MX and SRV answers carry no glue from below a cut, nor another zone's
   auto referral = query_udp(server().port(), "host.sub.conformance.test.", LDNS_RR_TYPE_A);
   CHECK(section(referral.get(), LDNS_SECTION_ADDITIONAL) ==
         std::vector<std::string>{"ns.sub.conformance.test. 3600 IN A 192.0.2.100"});
+}
+
+TEST_CASE("SVCB and HTTPS answers carry their TargetNames' addresses; AliasMode its target's records") {
+  auto svc = query_udp(server().port(), "svc.conformance.test.", LDNS_RR_TYPE_HTTPS);
+  CHECK(section(svc.get(), LDNS_SECTION_ADDITIONAL) ==
+        std::vector<std::string>{"svc.conformance.test. 3600 IN A 192.0.2.1",
+                                 "svc.conformance.test. 3600 IN AAAA 2001:db8::1"});
+  auto alias = query_udp(server().port(), "alias.conformance.test.", LDNS_RR_TYPE_HTTPS);
+  CHECK(section(alias.get(), LDNS_SECTION_ADDITIONAL) ==
+        std::vector<std::string>{"svc.conformance.test. 3600 IN A 192.0.2.1",
+                                 "svc.conformance.test. 3600 IN AAAA 2001:db8::1",
+                                 "svc.conformance.test. 3600 IN HTTPS 1 . alpn=h2"});
+  auto generic = query_udp(server().port(), "generic.conformance.test.", LDNS_RR_TYPE_HTTPS);
+  CHECK(rdatas(generic.get(), LDNS_SECTION_ANSWER, LDNS_RR_TYPE_HTTPS) ==
+        std::vector<std::string>{"1 pool.conformance.test."});
+  CHECK(section(generic.get(), LDNS_SECTION_ADDITIONAL) ==
+        std::vector<std::string>{"pool.conformance.test. 3600 IN A 192.0.2.2"});
+  auto svcb = query_udp(server().port(), "_dns.conformance.test.", LDNS_RR_TYPE_SVCB);
+  CHECK(section(svcb.get(), LDNS_SECTION_ADDITIONAL) ==
+        std::vector<std::string>{"pool.conformance.test. 3600 IN A 192.0.2.2"});
 }

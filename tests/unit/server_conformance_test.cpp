@@ -157,3 +157,103 @@ TEST_CASE("a referral still carries the glue below its cut") {
   CHECK(section(response.get(), LDNS_SECTION_ADDITIONAL) ==
         std::vector<std::string>{"ns.sub.example.test. 3600 IN A 192.0.2.100"});
 }
+
+// --- SVCB and HTTPS: the targets' addresses, and AliasMode targets' records (RFC 9460 4.1) ----
+
+namespace {
+
+// `generic` and `galias` are written in the RFC 3597 form: HTTPS 1 pool, HTTPS 0 svc.
+const char* svcb_zone = R"($ORIGIN example.test.
+$TTL 3600
+@        IN SOA   ns1 hostmaster 1 7200 3600 1209600 300
+         IN NS    ns1
+ns1      IN A     192.0.2.53
+svc      IN HTTPS 1 . alpn=h2
+         IN A     192.0.2.1
+         IN AAAA  2001:db8::1
+web      IN HTTPS 1 pool alpn=h2
+pool     IN A     192.0.2.2
+alias    IN HTTPS 0 svc
+generic  IN HTTPS \# 21 000104706f6f6c076578616d706c65047465737400
+galias   IN TYPE65 \# 20 000003737663076578616d706c65047465737400
+far      IN HTTPS 1 host.sub
+sub      IN NS    ns.sub
+ns.sub   IN A     192.0.2.100
+host.sub IN A     192.0.2.101
+_dns     IN SVCB  1 dns alpn=dot
+dns      IN A     192.0.2.3
+loop1    IN HTTPS 0 loop2
+loop2    IN HTTPS 0 loop1
+)";
+
+std::vector<std::string> additional_of(Fixture& fixture, const std::string& name, unsigned qtype) {
+  auto response = fixture.ask(query(name, qtype));
+  CHECK(ldns_pkt_aa(response.get()));
+  CHECK(ldns_pkt_ancount(response.get()) == 1);
+  return section(response.get(), LDNS_SECTION_ADDITIONAL);
+}
+
+}  // namespace
+
+TEST_CASE("an HTTPS answer carries the TargetName's addresses, the owner's for \".\"") {
+  Fixture fixture({{"example.test", svcb_zone}});
+  CHECK(additional_of(fixture, "svc.example.test", 65) ==
+        std::vector<std::string>{"svc.example.test. 3600 IN A 192.0.2.1", "svc.example.test. 3600 IN AAAA 2001:db8::1"});
+  CHECK(additional_of(fixture, "web.example.test", 65) ==
+        std::vector<std::string>{"pool.example.test. 3600 IN A 192.0.2.2"});
+}
+
+TEST_CASE("an SVCB answer carries the TargetName's addresses") {
+  Fixture fixture({{"example.test", svcb_zone}});
+  CHECK(additional_of(fixture, "_dns.example.test", 64) ==
+        std::vector<std::string>{"dns.example.test. 3600 IN A 192.0.2.3"});
+}
+
+TEST_CASE("HTTPS records in the RFC 3597 generic form load and get their additional data too") {
+  Fixture fixture({{"example.test", svcb_zone}});
+  CHECK(additional_of(fixture, "generic.example.test", 65) ==
+        std::vector<std::string>{"pool.example.test. 3600 IN A 192.0.2.2"});
+  const auto alias = additional_of(fixture, "galias.example.test", 65);
+  REQUIRE(alias.size() == 3);
+  CHECK(alias[2] == "svc.example.test. 3600 IN HTTPS 1 . alpn=h2");
+}
+
+TEST_CASE("an AliasMode HTTPS answer carries its target's HTTPS RRset and that target's addresses") {
+  Fixture fixture({{"example.test", svcb_zone}});
+  CHECK(additional_of(fixture, "alias.example.test", 65) ==
+        std::vector<std::string>{"svc.example.test. 3600 IN A 192.0.2.1", "svc.example.test. 3600 IN AAAA 2001:db8::1",
+                                 "svc.example.test. 3600 IN HTTPS 1 . alpn=h2"});
+}
+
+TEST_CASE("an AliasMode loop adds each RRset once and never repeats the answer") {
+  Fixture fixture({{"example.test", svcb_zone}});
+  CHECK(additional_of(fixture, "loop1.example.test", 65) ==
+        std::vector<std::string>{"loop2.example.test. 3600 IN HTTPS 0 loop1.example.test."});
+}
+
+TEST_CASE("an HTTPS TargetName below a cut gets no glue") {
+  Fixture fixture({{"example.test", svcb_zone}});
+  CHECK(additional_of(fixture, "far.example.test", 65).empty());
+}
+
+TEST_CASE("an AliasMode target's RRset that does not fit is left out whole, with the names it brought") {
+  // t1's second HTTPS record (priority 2, ".", one 450-byte parameter) cannot fit in 512 bytes;
+  // its first record, written before, must not leave its target's addresses behind.
+  std::string big = "0002 00 fde9 01c2 " + std::string(900, 'a');
+  std::string zone = std::string(R"($ORIGIN example.test.
+$TTL 3600
+@     IN SOA   ns1 hostmaster 1 7200 3600 1209600 300
+      IN NS    ns1
+ns1   IN A     192.0.2.53
+alias IN HTTPS 0 t1
+t1    IN A     192.0.2.10
+      IN HTTPS 1 a
+t1    IN HTTPS \# 457 )") + big + R"(
+a     IN A     192.0.2.11
+)";
+  Fixture fixture({{"example.test", zone}});
+  auto response = fixture.ask(query("alias.example.test", 65, 1, false));
+  CHECK_FALSE(ldns_pkt_tc(response.get()));
+  CHECK(section(response.get(), LDNS_SECTION_ADDITIONAL) ==
+        std::vector<std::string>{"t1.example.test. 3600 IN A 192.0.2.10"});
+}
