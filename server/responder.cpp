@@ -443,7 +443,10 @@ Response Responder::respond(const Query& query, ParseOutcome outcome, const geo:
 
   switch (outcome) {
     case ParseOutcome::formerr: return error(rcode_formerr);
-    case ParseOutcome::notimp: return error(rcode_notimp);
+    case ParseOutcome::notimp:
+      // RD and CD mean something in a QUERY alone (RFC 1035 4.1.1, RFC 4035 3.2): not echoed.
+      writer.set_flags(writer.flags() & ~(flag_rd | flag_cd));
+      return error(rcode_notimp);
     case ParseOutcome::badvers: return error(16);  // BADVERS: upper bits in the OPT
     default: break;
   }

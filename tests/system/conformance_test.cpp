@@ -80,3 +80,15 @@ TEST_CASE("SVCB and HTTPS answers carry their TargetNames' addresses; AliasMode 
   CHECK(section(svcb.get(), LDNS_SECTION_ADDITIONAL) ==
         std::vector<std::string>{"pool.conformance.test. 3600 IN A 192.0.2.2"});
 }
+
+TEST_CASE("NOTIMP to a non-QUERY opcode clears RD and CD, keeps the opcode, and answers EDNS with EDNS") {
+  auto notify = make_query("conformance.test.", LDNS_RR_TYPE_SOA, {.rd = true});
+  ldns_pkt_set_opcode(notify.get(), LDNS_PACKET_NOTIFY);
+  ldns_pkt_set_cd(notify.get(), true);
+  auto reply = parse(*udp_exchange(server().port(), to_wire(notify.get())));
+  CHECK(rcode_name(reply.get()) == "NOTIMP");
+  CHECK(ldns_pkt_get_opcode(reply.get()) == LDNS_PACKET_NOTIFY);
+  CHECK_FALSE(ldns_pkt_rd(reply.get()));
+  CHECK_FALSE(ldns_pkt_cd(reply.get()));
+  CHECK(ldns_pkt_edns(reply.get()));
+}

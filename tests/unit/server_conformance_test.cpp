@@ -257,3 +257,36 @@ a     IN A     192.0.2.11
   CHECK(section(response.get(), LDNS_SECTION_ADDITIONAL) ==
         std::vector<std::string>{"t1.example.test. 3600 IN A 192.0.2.10"});
 }
+
+// --- NOTIMP and FORMERR: flags and the OPT (RFC 1035 4.1.1, RFC 6891 7) ----------------------
+
+TEST_CASE("NOTIMP clears RD and CD, keeps the opcode and answers a query's OPT with ours") {
+  Fixture fixture({{"example.test", svcb_zone}});
+  for (unsigned opcode : {1u, 2u, 4u, 5u, 6u}) {
+    CAPTURE(opcode);
+    // RD and CD set, with NSID asked for.
+    const Bytes notify =
+        Packet().header(7, opcode << 11 | 0x0110, 1, 0, 0, 1).question("example.test", 6).opt(testing::option(3, {})).data;
+    auto response = fixture.ask(notify);
+    CHECK(ldns_pkt_get_rcode(response.get()) == LDNS_RCODE_NOTIMPL);
+    CHECK(static_cast<unsigned>(ldns_pkt_get_opcode(response.get())) == opcode);
+    CHECK_FALSE(ldns_pkt_rd(response.get()));
+    CHECK_FALSE(ldns_pkt_cd(response.get()));
+    CHECK_FALSE(ldns_pkt_aa(response.get()));
+    CHECK(ldns_pkt_edns(response.get()));
+    CHECK(ldns_pkt_ancount(response.get()) == 0);
+  }
+}
+
+TEST_CASE("FORMERR keeps RD and CD as a QUERY does, and answers an OPT with one carrying no option") {
+  Fixture fixture({{"example.test", svcb_zone}}, "  nsid: replica-7\n");
+  // Two questions, RD and CD set, an OPT asking for NSID.
+  const Bytes bad =
+      Packet().header(7, 0x0110, 2, 0, 0, 1).question().question().opt(testing::option(3, {})).data;
+  auto response = fixture.ask(bad);
+  CHECK(ldns_pkt_get_rcode(response.get()) == LDNS_RCODE_FORMERR);
+  CHECK(ldns_pkt_rd(response.get()));
+  CHECK(ldns_pkt_cd(response.get()));
+  CHECK(ldns_pkt_edns(response.get()));
+  CHECK(ldns_pkt_edns_data(response.get()) == nullptr);
+}
