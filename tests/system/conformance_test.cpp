@@ -38,10 +38,34 @@ pool      IN A     192.0.2.2
 _dns      IN SVCB  1 pool alpn=dot
 )";
 
+// With an NSID and a version string (CH TXT id.server, version.bind).
 Server& server() {
   static TempDir dir;
-  static Server instance(zones_config(dir, {{"conformance.test", conformance_zone}, {"other.test", other_test_zone}}));
+  static Server instance(Server::File{dir.write("meridian.yaml", R"(server:
+  workers: 1
+  nsid: replica-7
+  version: "meridian conformance"
+zones:
+  - {origin: conformance.test, file: )" + dir.write("conformance.test.zone", conformance_zone) + R"(}
+  - {origin: other.test, file: )" + dir.write("other.test.zone", other_test_zone) + "}\n")});
   return instance;
+}
+
+// Neither set.
+Server& plain_server() {
+  static TempDir dir;
+  static Server instance(zones_config(dir, {{"conformance.test", conformance_zone}}));
+  return instance;
+}
+
+// A query of class `qclass` (make_query asks in IN).
+Packet ask_in_class(Server& target, const std::string& name, ldns_rr_type type, ldns_rr_class qclass,
+                    const QueryOptions& options = {}) {
+  auto query = make_query(name, type, options);
+  ldns_rr_set_class(ldns_rr_list_rr(ldns_pkt_question(query.get()), 0), qclass);
+  auto reply = udp_exchange(target.port(), to_wire(query.get()));
+  REQUIRE_MESSAGE(reply.has_value(), "no reply for " << name);
+  return parse(*reply);
 }
 
 }  // namespace
@@ -91,4 +115,29 @@ TEST_CASE("NOTIMP to a non-QUERY opcode clears RD and CD, keeps the opcode, and 
   CHECK_FALSE(ldns_pkt_rd(reply.get()));
   CHECK_FALSE(ldns_pkt_cd(reply.get()));
   CHECK(ldns_pkt_edns(reply.get()));
+}
+
+TEST_CASE("CH TXT id.server answers the NSID string; version.bind and version.server the version") {
+  auto id = ask_in_class(server(), "id.server.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH);
+  CHECK(rcode_name(id.get()) == "NOERROR");
+  CHECK(ldns_pkt_aa(id.get()));
+  CHECK(section(id.get(), LDNS_SECTION_ANSWER) == std::vector<std::string>{"id.server. 0 CH TXT \"replica-7\""});
+  for (const std::string name : {"version.bind.", "VERSION.server."}) {
+    auto version = ask_in_class(server(), name, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH);
+    CHECK(rcode_name(version.get()) == "NOERROR");
+    CHECK(ldns_pkt_aa(version.get()));
+    CHECK(section(version.get(), LDNS_SECTION_ANSWER) ==
+          std::vector<std::string>{name + " 0 CH TXT \"meridian conformance\""});
+  }
+}
+
+TEST_CASE("CH names whose string is unset, and other CH names, are REFUSED") {
+  for (const char* name : {"id.server.", "version.bind.", "version.server."}) {
+    CAPTURE(name);
+    auto reply = ask_in_class(plain_server(), name, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH);
+    CHECK(rcode_name(reply.get()) == "REFUSED");
+    CHECK(ldns_pkt_ancount(reply.get()) == 0);
+  }
+  auto other = ask_in_class(server(), "hostname.bind.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH);
+  CHECK(rcode_name(other.get()) == "REFUSED");
 }

@@ -290,3 +290,64 @@ TEST_CASE("FORMERR keeps RD and CD as a QUERY does, and answers an OPT with one 
   CHECK(ldns_pkt_edns(response.get()));
   CHECK(ldns_pkt_edns_data(response.get()) == nullptr);
 }
+
+// --- CHAOS: id.server, version.bind, version.server (RFC 4892) ------------------------------
+
+namespace {
+
+constexpr unsigned class_chaos = 3;
+
+struct Chaos {
+  std::string rcode;
+  std::vector<std::string> answer;
+  bool aa = false;
+};
+
+Chaos ask_chaos(Fixture& fixture, const std::string& name, unsigned qtype = LDNS_RR_TYPE_TXT) {
+  auto response = fixture.ask(query(name, qtype, class_chaos));
+  std::unique_ptr<char, decltype(&free)> rcode(ldns_pkt_rcode2str(ldns_pkt_get_rcode(response.get())), free);
+  const ldns_rr* question = ldns_rr_list_rr(ldns_pkt_question(response.get()), 0);
+  CHECK(ldns_rr_get_class(question) == LDNS_RR_CLASS_CH);
+  return {rcode.get(), section(response.get(), LDNS_SECTION_ANSWER), ldns_pkt_aa(response.get())};
+}
+
+}  // namespace
+
+TEST_CASE("CH TXT id.server answers the NSID string, authoritatively, with TTL 0 and class CH") {
+  Fixture fixture({{"example.test", svcb_zone}}, "  nsid: replica-7\n  version: \"meridian 0.1\"\n");
+  for (const char* name : {"id.server", "ID.Server"}) {
+    const auto chaos = ask_chaos(fixture, name);
+    CHECK(chaos.rcode == "NOERROR");
+    CHECK(chaos.aa);
+    REQUIRE(chaos.answer.size() == 1);
+    CHECK(chaos.answer[0].ends_with(" 0 CH TXT \"replica-7\""));
+  }
+  CHECK(ask_chaos(fixture, "id.server", LDNS_RR_TYPE_ANY).answer.size() == 1);
+}
+
+TEST_CASE("CH TXT version.bind and version.server answer server.version") {
+  Fixture fixture({{"example.test", svcb_zone}}, "  nsid: replica-7\n  version: \"meridian 0.1\"\n");
+  for (const char* name : {"version.bind", "version.server"}) {
+    const auto chaos = ask_chaos(fixture, name);
+    CHECK(chaos.rcode == "NOERROR");
+    CHECK(chaos.aa);
+    CHECK(chaos.answer == std::vector<std::string>{std::string(name) + ". 0 CH TXT \"meridian 0.1\""});
+  }
+}
+
+TEST_CASE("CH names whose string is unset, other CH names and other CH types are REFUSED") {
+  Fixture unset({{"example.test", svcb_zone}});
+  for (const char* name : {"id.server", "version.bind", "version.server"}) {
+    CAPTURE(name);
+    CHECK(ask_chaos(unset, name).rcode == "REFUSED");
+  }
+  Fixture set({{"example.test", svcb_zone}}, "  nsid: replica-7\n  version: \"meridian 0.1\"\n");
+  for (const char* name : {"hostname.bind", "authors.bind", "example.test", "server"}) {
+    CAPTURE(name);
+    const auto chaos = ask_chaos(set, name);
+    CHECK(chaos.rcode == "REFUSED");
+    CHECK_FALSE(chaos.aa);
+    CHECK(chaos.answer.empty());
+  }
+  CHECK(ask_chaos(set, "id.server", LDNS_RR_TYPE_A).rcode == "REFUSED");
+}
