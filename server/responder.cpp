@@ -17,7 +17,7 @@ namespace {
 constexpr uint16_t type_ns = 2, type_cname = 5, type_ds = 43, type_opt = 41, type_ixfr = 251, type_axfr = 252,
                    type_any = 255;
 constexpr uint16_t type_dname = 39, type_svcb = 64, type_https = 65, type_txt = 16;
-constexpr uint16_t class_in = 1, class_chaos = 3;
+constexpr uint16_t class_in = 1, class_chaos = 3, class_any = 255;
 constexpr uint8_t rcode_formerr = 1, rcode_nxdomain = 3, rcode_notimp = 4, rcode_refused = 5,
                   rcode_yxdomain = 6;
 constexpr uint16_t flag_qr = 0x8000, flag_aa = 0x0400, flag_tc = 0x0200, flag_rd = 0x0100, flag_cd = 0x0010;
@@ -465,17 +465,22 @@ Response Responder::respond(const Query& query, ParseOutcome outcome, const geo:
   }
   if (query.qtype == type_opt) return error(rcode_formerr);
   if (query.qclass != class_in) [[unlikely]] {
-    if (query.qclass != class_chaos) return error(rcode_refused);
-    const std::string* text = chaos_text(query, server);
-    if (!text || (query.qtype != type_txt && query.qtype != type_any)) return error(rcode_refused);
-    // One TXT string (conf/ keeps both at 1..255 bytes), TTL 0 so that no cache keeps it.
-    uint8_t rdata[256];
-    rdata[0] = static_cast<uint8_t>(text->size());
-    std::memcpy(rdata + 1, text->data(), text->size());
-    writer.set_flags(writer.flags() | flag_aa);
-    if (!writer.record(Section::answer, question, type_txt, 0, {rdata, 1 + text->size()}, -1, nullptr, class_chaos))
-      writer.set_flags(writer.flags() | flag_tc);
-    return finish(0, 0, AnswerKind::positive);
+    if (query.qclass == class_chaos) {
+      const std::string* text = chaos_text(query, server);
+      if (!text || (query.qtype != type_txt && query.qtype != type_any)) return error(rcode_refused);
+      // One TXT string (conf/ keeps both at 1..255 bytes), TTL 0 so that no cache keeps it.
+      uint8_t rdata[256];
+      rdata[0] = static_cast<uint8_t>(text->size());
+      std::memcpy(rdata + 1, text->data(), text->size());
+      writer.set_flags(writer.flags() | flag_aa);
+      if (!writer.record(Section::answer, question, type_txt, 0, {rdata, 1 + text->size()}, -1, nullptr,
+                         class_chaos))
+        writer.set_flags(writer.flags() | flag_tc);
+      return finish(0, 0, AnswerKind::positive);
+    }
+    // QCLASS ANY (RFC 1035 3.2.5) asks for every class we hold, which is IN alone: answered as IN,
+    // the records of class IN, the question as asked.
+    if (query.qclass != class_any) return error(rcode_refused);
   }
   if (query.qtype == type_axfr || query.qtype == type_ixfr) return error(rcode_refused);
   const std::string_view qname = as_view(query.qname_lower, query.qname_length);

@@ -141,3 +141,12 @@ TEST_CASE("CH names whose string is unset, and other CH names, are REFUSED") {
   auto other = ask_in_class(server(), "hostname.bind.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH);
   CHECK(rcode_name(other.get()) == "REFUSED");
 }
+
+TEST_CASE("QCLASS ANY is answered from the IN data") {
+  auto reply = ask_in_class(server(), "mail.conformance.test.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_ANY);
+  CHECK(rcode_name(reply.get()) == "NOERROR");
+  CHECK(ldns_pkt_aa(reply.get()));
+  CHECK(section(reply.get(), LDNS_SECTION_QUESTION) == std::vector<std::string>{"mail.conformance.test. ANY A"});
+  CHECK(section(reply.get(), LDNS_SECTION_ANSWER) ==
+        std::vector<std::string>{"mail.conformance.test. 3600 IN A 192.0.2.25"});
+}

@@ -351,3 +351,26 @@ TEST_CASE("CH names whose string is unset, other CH names and other CH types are
   }
   CHECK(ask_chaos(set, "id.server", LDNS_RR_TYPE_A).rcode == "REFUSED");
 }
+
+// --- QCLASS ANY is answered from the IN data --------------------------------------------------
+
+TEST_CASE("QCLASS ANY gets the IN answer: the records of class IN, the question as asked") {
+  Fixture fixture({{"example.test", svcb_zone}});
+  auto response = fixture.ask(query("pool.example.test", LDNS_RR_TYPE_A, 255));
+  CHECK(ldns_pkt_get_rcode(response.get()) == LDNS_RCODE_NOERROR);
+  CHECK(ldns_pkt_aa(response.get()));
+  CHECK(ldns_rr_get_class(ldns_rr_list_rr(ldns_pkt_question(response.get()), 0)) == LDNS_RR_CLASS_ANY);
+  CHECK(section(response.get(), LDNS_SECTION_ANSWER) == std::vector<std::string>{"pool.example.test. 3600 IN A 192.0.2.2"});
+  auto missing = fixture.ask(query("nothing.example.test", LDNS_RR_TYPE_A, 255));
+  CHECK(ldns_pkt_get_rcode(missing.get()) == LDNS_RCODE_NXDOMAIN);
+  CHECK(section(missing.get(), LDNS_SECTION_AUTHORITY).size() == 1);
+}
+
+TEST_CASE("classes other than IN, CH and ANY are REFUSED") {
+  Fixture fixture({{"example.test", svcb_zone}});
+  for (unsigned qclass : {2u, 4u, 254u}) {
+    CAPTURE(qclass);
+    CHECK(ldns_pkt_get_rcode(fixture.ask(query("pool.example.test", LDNS_RR_TYPE_A, qclass)).get()) ==
+          LDNS_RCODE_REFUSED);
+  }
+}
