@@ -18,6 +18,9 @@ constexpr uint16_t type_ns = 2, type_cname = 5, type_ds = 43, type_opt = 41, typ
                    type_any = 255;
 constexpr uint16_t type_dname = 39, type_svcb = 64, type_https = 65, type_txt = 16;
 constexpr uint16_t class_in = 1, class_chaos = 3, class_any = 255;
+// Extended DNS Errors (RFC 8914 4) a REFUSED carries, saying why.
+constexpr uint16_t option_ede = 15;
+constexpr uint16_t ede_prohibited = 18, ede_not_authoritative = 20, ede_not_supported = 21;
 constexpr uint8_t rcode_formerr = 1, rcode_nxdomain = 3, rcode_notimp = 4, rcode_refused = 5,
                   rcode_yxdomain = 6;
 constexpr uint16_t flag_qr = 0x8000, flag_aa = 0x0400, flag_tc = 0x0200, flag_rd = 0x0100, flag_cd = 0x0010;
@@ -387,14 +390,31 @@ size_t response_options(const Query& query, const model::ServerSettings& server,
 }
 
 // CHAOS TXT (RFC 4892): id.server answers the NSID string, version.bind and version.server the
-// configured version; null when the name is another or its string is unset (REFUSED).
-const std::string* chaos_text(const Query& query, const model::ServerSettings& server) {
+// configured version. Null when the answer is REFUSED, with the Extended DNS Error in `*ede`: a
+// name of ours whose string is unset is Prohibited (hidden, as NSD's hide-identity and
+// hide-version), a type other than TXT or ANY Not Supported, any other name Not Authoritative.
+const std::string* chaos_text(const Query& query, const model::ServerSettings& server, uint16_t* ede) {
   const std::string_view name = as_view(query.qname_lower, query.qname_length);
   using namespace std::string_view_literals;  // split after each length: "\x04" "bind", not \x04b
-  if (name == "\x02" "id" "\x06" "server" "\x00"sv) return server.nsid.empty() ? nullptr : &server.nsid;
-  if (name == "\x07" "version" "\x04" "bind" "\x00"sv || name == "\x07" "version" "\x06" "server" "\x00"sv)
-    return server.version.empty() ? nullptr : &server.version;
-  return nullptr;
+  const std::string* text = nullptr;
+  if (name == "\x02" "id" "\x06" "server" "\x00"sv) {
+    text = &server.nsid;
+  } else if (name == "\x07" "version" "\x04" "bind" "\x00"sv ||
+             name == "\x07" "version" "\x06" "server" "\x00"sv) {
+    text = &server.version;
+  } else {
+    *ede = ede_not_authoritative;
+    return nullptr;
+  }
+  if (query.qtype != type_txt && query.qtype != type_any) {
+    *ede = ede_not_supported;
+    return nullptr;
+  }
+  if (text->empty()) {
+    *ede = ede_prohibited;
+    return nullptr;
+  }
+  return text;
 }
 
 }  // namespace
@@ -418,7 +438,7 @@ Response Responder::respond(const Query& query, ParseOutcome outcome, const geo:
   const bool edns = query.edns;
   uint8_t options[300];
   int scope_at = -1;
-  const size_t options_length =
+  size_t options_length =
       edns && outcome != ParseOutcome::formerr ? response_options(query, server, options, &scope_at) : 0;
   const size_t limit = tcp          ? max_response
                        : query.edns ? std::min<size_t>(query.udp_size, server.udp_payload)
@@ -453,6 +473,17 @@ Response Responder::respond(const Query& query, ParseOutcome outcome, const geo:
     return response;
   };
   auto error = [&](uint8_t rcode) { return finish(rcode, 0, AnswerKind::error); };
+  // With an Extended DNS Error (RFC 8914) saying why, when the query has EDNS and there is room:
+  // an answer with no records always has it, but the client's payload is the limit.
+  auto refused = [&](uint16_t info_code) {
+    if (edns && options_length + 6 <= sizeof options && writer.size() + 11 + options_length + 6 <= limit) {
+      const uint8_t option[6] = {0, option_ede, 0, 2, static_cast<uint8_t>(info_code >> 8),
+                                 static_cast<uint8_t>(info_code)};
+      std::memcpy(options + options_length, option, sizeof option);
+      options_length += sizeof option;
+    }
+    return error(rcode_refused);
+  };
 
   switch (outcome) {
     case ParseOutcome::formerr: return error(rcode_formerr);
@@ -466,8 +497,9 @@ Response Responder::respond(const Query& query, ParseOutcome outcome, const geo:
   if (query.qtype == type_opt) return error(rcode_formerr);
   if (query.qclass != class_in) [[unlikely]] {
     if (query.qclass == class_chaos) {
-      const std::string* text = chaos_text(query, server);
-      if (!text || (query.qtype != type_txt && query.qtype != type_any)) return error(rcode_refused);
+      uint16_t ede = 0;
+      const std::string* text = chaos_text(query, server, &ede);
+      if (!text) return refused(ede);
       // One TXT string (conf/ keeps both at 1..255 bytes), TTL 0 so that no cache keeps it.
       uint8_t rdata[256];
       rdata[0] = static_cast<uint8_t>(text->size());
@@ -480,12 +512,14 @@ Response Responder::respond(const Query& query, ParseOutcome outcome, const geo:
     }
     // QCLASS ANY (RFC 1035 3.2.5) asks for every class we hold, which is IN alone: answered as IN,
     // the records of class IN, the question as asked.
-    if (query.qclass != class_any) return error(rcode_refused);
+    if (query.qclass != class_any) return refused(ede_not_supported);
   }
-  if (query.qtype == type_axfr || query.qtype == type_ixfr) return error(rcode_refused);
+  // No zone transfers at all (zones come from files on every replica): Not Supported, not
+  // Prohibited, which would say some other client may.
+  if (query.qtype == type_axfr || query.qtype == type_ixfr) return refused(ede_not_supported);
   const std::string_view qname = as_view(query.qname_lower, query.qname_length);
   const ZoneIndex* zone = snapshot.zone_for(qname);
-  if (!zone) return error(rcode_refused);
+  if (!zone) return refused(ede_not_authoritative);
   zone_position = zone->position() + 1;
   // DS lives on the parent's side of a cut (RFC 4035 3.1.4.1): at a zone's apex it comes from
   // the parent zone when we serve that too and it delegates the name (else from the zone).

@@ -3,7 +3,7 @@
 // NOTIMP flags, CHAOS identity (RFC 4892), QCLASS ANY and Extended DNS Errors (RFC 8914).
 #include <doctest/doctest.h>
 
-#include <algorithm>
+#include <optional>
 #include <string>
 
 #include "harness.h"
@@ -149,4 +149,37 @@ TEST_CASE("QCLASS ANY is answered from the IN data") {
   CHECK(section(reply.get(), LDNS_SECTION_QUESTION) == std::vector<std::string>{"mail.conformance.test. ANY A"});
   CHECK(section(reply.get(), LDNS_SECTION_ANSWER) ==
         std::vector<std::string>{"mail.conformance.test. 3600 IN A 192.0.2.25"});
+}
+
+namespace {
+// The INFO-CODE of the response's first EDE option (RFC 8914), if it has one.
+std::optional<unsigned> ede_of(const ldns_pkt* reply) {
+  const ldns_rdf* data = ldns_pkt_edns_data(reply);
+  if (!data) return std::nullopt;
+  const uint8_t* bytes = ldns_rdf_data(data);
+  for (size_t at = 0; at + 4 <= ldns_rdf_size(data);) {
+    const unsigned code = bytes[at] << 8 | bytes[at + 1], length = bytes[at + 2] << 8 | bytes[at + 3];
+    if (code == 15 && length >= 2) return bytes[at + 4] << 8 | bytes[at + 5];
+    at += 4 + length;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+TEST_CASE("REFUSED carries an Extended DNS Error saying why, when the query has EDNS") {
+  auto outside = query_udp(server().port(), "www.example.org.", LDNS_RR_TYPE_A);
+  CHECK(rcode_name(outside.get()) == "REFUSED");
+  CHECK(ede_of(outside.get()) == std::optional<unsigned>(20));  // Not Authoritative
+  auto axfr = query_udp(server().port(), "conformance.test.", LDNS_RR_TYPE_AXFR);
+  CHECK(rcode_name(axfr.get()) == "REFUSED");
+  CHECK(ede_of(axfr.get()) == std::optional<unsigned>(21));  // Not Supported
+  auto hesiod = ask_in_class(server(), "mail.conformance.test.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_HS);
+  CHECK(ede_of(hesiod.get()) == std::optional<unsigned>(21));
+  auto hidden = ask_in_class(plain_server(), "version.bind.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH);
+  CHECK(ede_of(hidden.get()) == std::optional<unsigned>(18));  // Prohibited
+  auto unknown = ask_in_class(server(), "hostname.bind.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH);
+  CHECK(ede_of(unknown.get()) == std::optional<unsigned>(20));
+  auto without_edns = query_udp(server().port(), "www.example.org.", LDNS_RR_TYPE_A, {.edns = false});
+  CHECK(rcode_name(without_edns.get()) == "REFUSED");
+  CHECK_FALSE(ldns_pkt_edns(without_edns.get()));
 }

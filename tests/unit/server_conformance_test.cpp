@@ -374,3 +374,67 @@ TEST_CASE("classes other than IN, CH and ANY are REFUSED") {
           LDNS_RCODE_REFUSED);
   }
 }
+
+// --- REFUSED says why: Extended DNS Errors (RFC 8914) ----------------------------------------
+
+namespace {
+
+// The INFO-CODEs of the EDE options (code 15) in a response's OPT, in order.
+std::vector<unsigned> ede_codes(const ldns_pkt* response) {
+  std::vector<unsigned> codes;
+  const ldns_rdf* data = ldns_pkt_edns_data(response);
+  if (!data) return codes;
+  const uint8_t* bytes = ldns_rdf_data(data);
+  const size_t size = ldns_rdf_size(data);
+  for (size_t at = 0; at + 4 <= size;) {
+    const unsigned code = bytes[at] << 8 | bytes[at + 1], length = bytes[at + 2] << 8 | bytes[at + 3];
+    if (code == 15 && length >= 2 && at + 6 <= size) codes.push_back(bytes[at + 4] << 8 | bytes[at + 5]);
+    at += 4 + length;
+  }
+  return codes;
+}
+
+std::vector<unsigned> refusal(Fixture& fixture, const std::string& name, unsigned qtype, unsigned qclass = 1) {
+  auto response = fixture.ask(query(name, qtype, qclass));
+  CHECK(ldns_pkt_get_rcode(response.get()) == LDNS_RCODE_REFUSED);
+  return ede_codes(response.get());
+}
+
+}  // namespace
+
+TEST_CASE("REFUSED for a name outside every zone carries EDE 20 Not Authoritative") {
+  Fixture fixture({{"example.test", svcb_zone}});
+  CHECK(refusal(fixture, "www.example.org", LDNS_RR_TYPE_A) == std::vector<unsigned>{20});
+  CHECK(refusal(fixture, "test", LDNS_RR_TYPE_SOA) == std::vector<unsigned>{20});
+}
+
+TEST_CASE("REFUSED for an unsupported class, AXFR or IXFR carries EDE 21 Not Supported") {
+  Fixture fixture({{"example.test", svcb_zone}});
+  CHECK(refusal(fixture, "pool.example.test", LDNS_RR_TYPE_A, 4) == std::vector<unsigned>{21});
+  CHECK(refusal(fixture, "example.test", LDNS_RR_TYPE_AXFR) == std::vector<unsigned>{21});
+  CHECK(refusal(fixture, "example.test", LDNS_RR_TYPE_IXFR) == std::vector<unsigned>{21});
+}
+
+TEST_CASE("REFUSED CHAOS queries say why: 18 for a hidden string, 20 for another name, 21 for another type") {
+  Fixture unset({{"example.test", svcb_zone}});
+  CHECK(refusal(unset, "version.bind", LDNS_RR_TYPE_TXT, class_chaos) == std::vector<unsigned>{18});
+  CHECK(refusal(unset, "id.server", LDNS_RR_TYPE_TXT, class_chaos) == std::vector<unsigned>{18});
+  CHECK(refusal(unset, "hostname.bind", LDNS_RR_TYPE_TXT, class_chaos) == std::vector<unsigned>{20});
+  Fixture set({{"example.test", svcb_zone}}, "  nsid: replica-7\n");
+  CHECK(refusal(set, "id.server", LDNS_RR_TYPE_A, class_chaos) == std::vector<unsigned>{21});
+}
+
+TEST_CASE("an EDE goes beside the other options, and only to a query with EDNS") {
+  Fixture fixture({{"example.test", svcb_zone}}, "  nsid: replica-7\n");
+  const Bytes with_nsid =
+      Packet().header(1, 0, 1, 0, 0, 1).question("www.example.org", 1).opt(testing::option(3, {})).data;
+  auto response = fixture.ask(with_nsid);
+  CHECK(ede_codes(response.get()) == std::vector<unsigned>{20});
+  const ldns_rdf* data = ldns_pkt_edns_data(response.get());
+  REQUIRE(data);
+  CHECK(ldns_rdf_size(data) == 4 + 9 + 6);  // NSID "replica-7", then the EDE
+  auto plain = fixture.ask(query("www.example.org", LDNS_RR_TYPE_A, 1, false));
+  CHECK(ldns_pkt_get_rcode(plain.get()) == LDNS_RCODE_REFUSED);
+  CHECK_FALSE(ldns_pkt_edns(plain.get()));
+  CHECK(ldns_pkt_arcount(plain.get()) == 0);
+}
