@@ -183,3 +183,27 @@ TEST_CASE("REFUSED carries an Extended DNS Error saying why, when the query has 
   CHECK(rcode_name(without_edns.get()) == "REFUSED");
   CHECK_FALSE(ldns_pkt_edns(without_edns.get()));
 }
+
+TEST_CASE("meridian explain says a flattened endpoint answers the target's resolved addresses, not a CNAME") {
+  TempDir dir;
+  const std::string config = dir.write("meridian.yaml", R"(zones:
+  - {origin: conformance.test, file: )" + dir.write("conformance.test.zone", conformance_zone) + R"(}
+profiles:
+  - name: apex
+    fqdn: conformance.test
+    method: priority
+    ttl: 30
+    monitor: {protocol: none}
+    endpoints:
+      - {name: app, target: app.upstream.test, flatten: true}
+)");
+  auto result = run_meridian({"explain", "--config", config, "--client", "192.0.2.1", "conformance.test"});
+  CHECK(result.exit_code == 0);
+  CHECK_MESSAGE(result.out.find("answer: flattened app.upstream.test: its A records as the resolver last resolved "
+                                "them") != std::string::npos,
+                result.out);
+  CHECK(result.out.find("answer: conformance.test 30 IN A (flattened: the A records of app.upstream.test") !=
+        std::string::npos);
+  CHECK(result.out.find("CNAME") == std::string::npos);
+  CHECK(result.out.find("not available yet") == std::string::npos);
+}
