@@ -61,8 +61,12 @@ class Build {
  private:
   bool add(Section section, NameRef owner, const RRset& rrset, bool collect_targets);
   void add_negative_soa(const ZoneIndex& zone, NameRef current);
-  // `answered`: the answer's RRset, never repeated in additional (an AliasMode loop).
-  void add_target_addresses(const RRset* answered = nullptr);
+  // `answered`: the answer's RRset, never repeated in additional (an AliasMode loop). The test
+  // for the common case (A, AAAA, CNAME answers: no target) stays inline.
+  void add_target_addresses(const RRset* answered = nullptr) {
+    if (target_count_ != 0) add_targets(answered);
+  }
+  void add_targets(const RRset* answered);
   bool answer_profile(const model::Profile& profile, NameRef& owner, std::string_view& next);
   // RFC 6672 3.2: writes the DNAME owned by `node` (whose name starts at `start` in `name`) and
   // the CNAME synthesised from it: the name's labels above the owner, then the DNAME's target,
@@ -116,8 +120,7 @@ void Build::add_negative_soa(const ZoneIndex& zone, NameRef current) {
   add(Section::authority, suffix_of(current, zone.origin().size()), zone.negative_soa(), false);
 }
 
-void Build::add_target_addresses(const RRset* answered) {
-  if (target_count_ == 0) return;                     // the common case: A, AAAA, CNAME answers
+void Build::add_targets(const RRset* answered) {
   std::array<const RRset*, max_targets * 2> written;  // only the first written_count are read
   size_t written_count = 0;
   if (answered) written[written_count++] = answered;
@@ -417,6 +420,23 @@ const std::string* chaos_text(const Query& query, const model::ServerSettings& s
   return text;
 }
 
+// Writes the CHAOS answer (AA, class CH, TTL 0 so that no cache keeps it) and returns 0, or
+// returns the REFUSED's Extended DNS Error. Rare: kept out of respond(), and returning the code
+// rather than writing it through a pointer keeps respond()'s copy of it in a register.
+[[gnu::noinline]] uint16_t answer_chaos(const Query& query, const model::ServerSettings& server,
+                                        WireWriter& writer, NameRef question) {
+  uint16_t ede = 0;
+  const std::string* text = chaos_text(query, server, &ede);
+  if (!text) return ede;
+  uint8_t rdata[256];  // one TXT string: conf/ keeps both strings at 1..255 bytes
+  rdata[0] = static_cast<uint8_t>(text->size());
+  std::memcpy(rdata + 1, text->data(), text->size());
+  writer.set_flags(writer.flags() | flag_aa);
+  if (!writer.record_of_class(class_chaos, Section::answer, question, type_txt, 0, {rdata, 1 + text->size()}))
+    writer.set_flags(writer.flags() | flag_tc);
+  return 0;
+}
+
 }  // namespace
 
 Response Responder::respond(std::span<const uint8_t> packet, const geo::Address& source, bool tcp,
@@ -473,17 +493,6 @@ Response Responder::respond(const Query& query, ParseOutcome outcome, const geo:
     return response;
   };
   auto error = [&](uint8_t rcode) { return finish(rcode, 0, AnswerKind::error); };
-  // With an Extended DNS Error (RFC 8914) saying why, when the query has EDNS and there is room:
-  // an answer with no records always has it, but the client's payload is the limit.
-  auto refused = [&](uint16_t info_code) {
-    if (edns && options_length + 6 <= sizeof options && writer.size() + 11 + options_length + 6 <= limit) {
-      const uint8_t option[6] = {0, option_ede, 0, 2, static_cast<uint8_t>(info_code >> 8),
-                                 static_cast<uint8_t>(info_code)};
-      std::memcpy(options + options_length, option, sizeof option);
-      options_length += sizeof option;
-    }
-    return error(rcode_refused);
-  };
 
   switch (outcome) {
     case ParseOutcome::formerr: return error(rcode_formerr);
@@ -495,31 +504,38 @@ Response Responder::respond(const Query& query, ParseOutcome outcome, const geo:
     default: break;
   }
   if (query.qtype == type_opt) return error(rcode_formerr);
+  // Why the answer is REFUSED, as an Extended DNS Error INFO-CODE (RFC 8914 4); 0: it is not.
+  // Every refusal leaves by one exit, so the IN path builds no closure for it.
+  uint16_t refusal = 0;
   if (query.qclass != class_in) [[unlikely]] {
     if (query.qclass == class_chaos) {
-      uint16_t ede = 0;
-      const std::string* text = chaos_text(query, server, &ede);
-      if (!text) return refused(ede);
-      // One TXT string (conf/ keeps both at 1..255 bytes), TTL 0 so that no cache keeps it.
-      uint8_t rdata[256];
-      rdata[0] = static_cast<uint8_t>(text->size());
-      std::memcpy(rdata + 1, text->data(), text->size());
-      writer.set_flags(writer.flags() | flag_aa);
-      if (!writer.record(Section::answer, question, type_txt, 0, {rdata, 1 + text->size()}, -1, nullptr,
-                         class_chaos))
-        writer.set_flags(writer.flags() | flag_tc);
-      return finish(0, 0, AnswerKind::positive);
+      refusal = answer_chaos(query, server, writer, question);
+      if (refusal == 0) return finish(0, 0, AnswerKind::positive);
+    } else if (query.qclass != class_any) {
+      // QCLASS ANY (RFC 1035 3.2.5) asks for every class we hold, which is IN alone: answered
+      // as IN, the records of class IN, the question as asked.
+      refusal = ede_not_supported;
     }
-    // QCLASS ANY (RFC 1035 3.2.5) asks for every class we hold, which is IN alone: answered as IN,
-    // the records of class IN, the question as asked.
-    if (query.qclass != class_any) return refused(ede_not_supported);
   }
-  // No zone transfers at all (zones come from files on every replica): Not Supported, not
-  // Prohibited, which would say some other client may.
-  if (query.qtype == type_axfr || query.qtype == type_ixfr) return refused(ede_not_supported);
   const std::string_view qname = as_view(query.qname_lower, query.qname_length);
-  const ZoneIndex* zone = snapshot.zone_for(qname);
-  if (!zone) return refused(ede_not_authoritative);
+  const ZoneIndex* zone = nullptr;
+  if (refusal == 0) {
+    // No zone transfers at all (zones come from files on every replica): Not Supported, not
+    // Prohibited, which would say some other client may.
+    if (query.qtype == type_axfr || query.qtype == type_ixfr) refusal = ede_not_supported;
+    else if (!(zone = snapshot.zone_for(qname))) refusal = ede_not_authoritative;
+  }
+  if (refusal != 0) [[unlikely]] {
+    // The EDE goes to a query with EDNS where the client's payload has room for it (an answer
+    // with no records always has).
+    if (edns && options_length + 6 <= sizeof options && writer.size() + 11 + options_length + 6 <= limit) {
+      const uint8_t option[6] = {0, option_ede, 0, 2, static_cast<uint8_t>(refusal >> 8),
+                                 static_cast<uint8_t>(refusal)};
+      std::memcpy(options + options_length, option, sizeof option);
+      options_length += sizeof option;
+    }
+    return error(rcode_refused);
+  }
   zone_position = zone->position() + 1;
   // DS lives on the parent's side of a cut (RFC 4035 3.1.4.1): at a zone's apex it comes from
   // the parent zone when we serve that too and it delegates the name (else from the zone).

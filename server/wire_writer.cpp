@@ -46,7 +46,7 @@ void WireWriter::write_owner(NameRef owner) {
 }
 
 bool WireWriter::record(Section section, NameRef owner, uint16_t type, uint32_t ttl,
-                        std::span<const uint8_t> rdata, int rdata_name, NameRef* name_ref, uint16_t rrclass) {
+                        std::span<const uint8_t> rdata, int rdata_name, NameRef* name_ref) {
   const size_t owner_size = owner.offset < 0x4000 ? 2 : owner.length;
   const size_t needed = owner_size + 10 + rdata.size();
   if (position_ + needed + reserve_ > limit_) return false;
@@ -57,7 +57,7 @@ bool WireWriter::record(Section section, NameRef owner, uint16_t type, uint32_t 
   }
   write_owner(owner);
   put16(position_, type);
-  put16(position_ + 2, rrclass);
+  put16(position_ + 2, 1);  // IN
   put16(position_ + 4, static_cast<uint16_t>(ttl >> 16));
   put16(position_ + 6, static_cast<uint16_t>(ttl));
   put16(position_ + 8, static_cast<uint16_t>(rdata.size()));
@@ -73,6 +73,13 @@ bool WireWriter::record(Section section, NameRef owner, uint16_t type, uint32_t 
   position_ += rdata.size();
   ++counts_[index];
   put16(6 + 2 * index, counts_[index]);
+  return true;
+}
+
+bool WireWriter::record_of_class(uint16_t rrclass, Section section, NameRef owner, uint16_t type, uint32_t ttl,
+                                 std::span<const uint8_t> rdata) {
+  if (!record(section, owner, type, ttl, rdata)) return false;
+  put16(position_ - rdata.size() - 8, rrclass);  // before TTL (4) and RDLENGTH (2)
   return true;
 }
 
