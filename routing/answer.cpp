@@ -25,13 +25,23 @@ void answer_with(Query& query, const model::Profile& profile, size_t index, Answ
   const model::EndpointDigest& digest = digest_at(profile, index);
   switch (digest.kind) {
     case model::TargetKind::fqdn:
-      // flatten: true will answer the target's addresses once resolver/ resolves FQDN targets;
-      // until then it is a CNAME like any FQDN endpoint.
+      // A CNAME to routing, flattened or not: server/ turns a flattened endpoint into the
+      // target's addresses as resolver/ last resolved them, which routing does not read.
       answer.kind = Answer::Kind::cname;
       answer.endpoints[0] = &endpoint;
       answer.count = 1;
-      query.trace.note("answer: CNAME {}{}", endpoint.fqdn,
-                       endpoint.flatten ? " (flatten is not available yet: answered as a CNAME)" : "");
+      if (!endpoint.flatten) {
+        query.trace.note("answer: CNAME {}", endpoint.fqdn);
+      } else if (query.trace) {
+        if (query.qtype == 1 || query.qtype == 28)
+          query.trace.note(
+              "answer: flattened {}: its {} records as the resolver last resolved them, under the queried "
+              "name; NODATA while it has none (not resolved yet, or none of this family)",
+              endpoint.fqdn, qtype_name(query.qtype));
+        else
+          query.trace.note("answer: flattened {}: NODATA, a flattened endpoint answers A and AAAA alone",
+                           endpoint.fqdn);
+      }
       return;
     case model::TargetKind::address:
       if (answers_qtype(digest, query.qtype)) {

@@ -67,7 +67,13 @@ int explain(const ExplainOptions& options) {
   } else {
     for (size_t i = 0; i < answer.count; ++i) {
       const auto& endpoint = *answer.endpoints[i];
-      if (answer.kind == routing::Answer::Kind::cname)
+      if (answer.kind == routing::Answer::Kind::cname && endpoint.flatten)
+        // explain starts no resolver: what the server answers is named, not shown.
+        fmt::print("answer: {} {} IN {} (flattened: the {} records of {} as the server last resolved "
+                   "them; NODATA while it has none)\n",
+                   options.name, answer.ttl, qtype == 28 ? "AAAA" : "A", qtype == 28 ? "AAAA" : "A",
+                   endpoint.fqdn);
+      else if (answer.kind == routing::Answer::Kind::cname)
         fmt::print("answer: {} {} IN CNAME {}.\n", options.name, answer.ttl, endpoint.fqdn);
       else
         fmt::print("answer: {} {} IN {} {} (endpoint {})\n", options.name, answer.ttl,

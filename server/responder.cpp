@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "server/query.h"
@@ -15,12 +16,16 @@ namespace {
 
 constexpr uint16_t type_ns = 2, type_cname = 5, type_ds = 43, type_opt = 41, type_ixfr = 251, type_axfr = 252,
                    type_any = 255;
-constexpr uint16_t type_dname = 39;
+constexpr uint16_t type_dname = 39, type_svcb = 64, type_https = 65, type_txt = 16;
+constexpr uint16_t class_in = 1, class_chaos = 3, class_any = 255;
+// Extended DNS Errors (RFC 8914 4) a REFUSED carries, saying why.
+constexpr uint16_t option_ede = 15;
+constexpr uint16_t ede_prohibited = 18, ede_not_authoritative = 20, ede_not_supported = 21;
 constexpr uint8_t rcode_formerr = 1, rcode_nxdomain = 3, rcode_notimp = 4, rcode_refused = 5,
                   rcode_yxdomain = 6;
 constexpr uint16_t flag_qr = 0x8000, flag_aa = 0x0400, flag_tc = 0x0200, flag_rd = 0x0100, flag_cd = 0x0010;
 constexpr size_t max_chain = 8;     // CNAMEs followed before giving up (loops, long chains)
-constexpr size_t max_targets = 64;  // NS/MX/SRV records whose addresses may ride along
+constexpr size_t max_targets = 64;  // NS/MX/SRV/SVCB/HTTPS records whose addresses may ride along
 
 std::string_view as_view(const uint8_t* data, size_t size) {
   return {reinterpret_cast<const char*>(data), size};
@@ -56,7 +61,12 @@ class Build {
  private:
   bool add(Section section, NameRef owner, const RRset& rrset, bool collect_targets);
   void add_negative_soa(const ZoneIndex& zone, NameRef current);
-  void add_target_addresses();
+  // `answered`: the answer's RRset, never repeated in additional (an AliasMode loop). The test
+  // for the common case (A, AAAA, CNAME answers: no target) stays inline.
+  void add_target_addresses(const RRset* answered = nullptr) {
+    if (target_count_ != 0) add_targets(answered);
+  }
+  void add_targets(const RRset* answered);
   bool answer_profile(const model::Profile& profile, NameRef& owner, std::string_view& next);
   // RFC 6672 3.2: writes the DNAME owned by `node` (whose name starts at `start` in `name`) and
   // the CNAME synthesised from it: the name's labels above the owner, then the DNAME's target,
@@ -73,7 +83,8 @@ class Build {
   // Made by the first profile on the way (routing fills in its location once for the chain);
   // a static answer never pays for its 112 bytes of zeroes.
   std::optional<routing::Client> client_;
-  // NS/MX/SRV records written, with where their target name sits, for the additional section.
+  // NS/MX/SRV/SVCB/HTTPS records written, with where their target name sits, for the additional
+  // section.
   // Only the first target_count_ are set: no 1 KiB of zeroes per query. So Target has no
   // default member initializers (NameRef's would make the array zero itself).
   struct Target {
@@ -94,8 +105,12 @@ bool Build::add(Section section, NameRef owner, const RRset& rrset, bool collect
       truncated = true;
       return false;
     }
-    if (collect_targets && !record.target_addresses.empty() && target_count_ < max_targets)
+    if (collect_targets && !record.additional.empty() && target_count_ < max_targets) {
+      // TargetName "." is the owner itself (RFC 9460 2.5.2): its addresses go under the owner.
+      if ((rrset.type == type_svcb || rrset.type == type_https) && record.rdata[record.name_offset] == 0)
+        target = owner;
       targets_[target_count_++] = {target.offset, target.length, &record};
+    }
   }
   return true;
 }
@@ -105,30 +120,33 @@ void Build::add_negative_soa(const ZoneIndex& zone, NameRef current) {
   add(Section::authority, suffix_of(current, zone.origin().size()), zone.negative_soa(), false);
 }
 
-void Build::add_target_addresses() {
-  if (target_count_ == 0) return;                     // the common case: A, AAAA, CNAME answers
+void Build::add_targets(const RRset* answered) {
   std::array<const RRset*, max_targets * 2> written;  // only the first written_count are read
   size_t written_count = 0;
+  if (answered) written[written_count++] = answered;
   // A referral's in-domain glue first: it must fit, or the client must retry over TCP (RFC
   // 9471). Everything else is optional and left out, RRset by RRset, when it does not fit (RFC
-  // 2181 9).
+  // 2181 9). An AliasMode SVCB or HTTPS RRset added here adds its own targets in turn, further
+  // down targets_ (RFC 9460 4.1), each RRset once.
   for (const bool required_pass : {true, false}) {
     if (required_pass && !referral) continue;
     for (size_t i = 0; i < target_count_; ++i) {
       const bool required = referral && targets_[i].record->glue_required;
       if (required != required_pass) continue;
-      for (const RRset* addresses : targets_[i].record->target_addresses) {
-        if (std::find(written.begin(), written.begin() + written_count, addresses) !=
-            written.begin() + written_count)
+      for (const RRset* rrset : targets_[i].record->additional) {
+        if (std::find(written.begin(), written.begin() + written_count, rrset) != written.begin() + written_count)
           continue;
         const auto mark = writer_.mark_additional();
-        if (!add(Section::additional, targets_[i].where(), *addresses, false)) {
+        const size_t targets_before = target_count_;
+        const bool chained = rrset->type == type_svcb || rrset->type == type_https;
+        if (!add(Section::additional, targets_[i].where(), *rrset, chained)) {
           if (required) return;  // `truncated` stays set
           writer_.rewind_additional(mark);
+          target_count_ = targets_before;  // their names were rewound with them
           truncated = false;
           continue;
         }
-        if (written_count < written.size()) written[written_count++] = addresses;
+        if (written_count < written.size()) written[written_count++] = rrset;
       }
     }
   }
@@ -337,7 +355,7 @@ void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
           add_negative_soa(*zone, owner);
           return;
         }
-        if (add(Section::answer, owner, *rrset, true)) add_target_addresses();
+        if (add(Section::answer, owner, *rrset, true)) add_target_addresses(rrset);
         return;
       }
     }
@@ -374,6 +392,51 @@ size_t response_options(const Query& query, const model::ServerSettings& server,
   return length;
 }
 
+// CHAOS TXT (RFC 4892): id.server answers the NSID string, version.bind and version.server the
+// configured version. Null when the answer is REFUSED, with the Extended DNS Error in `*ede`: a
+// name of ours whose string is unset is Prohibited (hidden, as NSD's hide-identity and
+// hide-version), a type other than TXT or ANY Not Supported, any other name Not Authoritative.
+const std::string* chaos_text(const Query& query, const model::ServerSettings& server, uint16_t* ede) {
+  const std::string_view name = as_view(query.qname_lower, query.qname_length);
+  using namespace std::string_view_literals;  // split after each length: "\x04" "bind", not \x04b
+  const std::string* text = nullptr;
+  if (name == "\x02" "id" "\x06" "server" "\x00"sv) {
+    text = &server.nsid;
+  } else if (name == "\x07" "version" "\x04" "bind" "\x00"sv ||
+             name == "\x07" "version" "\x06" "server" "\x00"sv) {
+    text = &server.version;
+  } else {
+    *ede = ede_not_authoritative;
+    return nullptr;
+  }
+  if (query.qtype != type_txt && query.qtype != type_any) {
+    *ede = ede_not_supported;
+    return nullptr;
+  }
+  if (text->empty()) {
+    *ede = ede_prohibited;
+    return nullptr;
+  }
+  return text;
+}
+
+// Writes the CHAOS answer (AA, class CH, TTL 0 so that no cache keeps it) and returns 0, or
+// returns the REFUSED's Extended DNS Error. Rare: kept out of respond(), and returning the code
+// rather than writing it through a pointer keeps respond()'s copy of it in a register.
+[[gnu::noinline]] uint16_t answer_chaos(const Query& query, const model::ServerSettings& server,
+                                        WireWriter& writer, NameRef question) {
+  uint16_t ede = 0;
+  const std::string* text = chaos_text(query, server, &ede);
+  if (!text) return ede;
+  uint8_t rdata[256];  // one TXT string: conf/ keeps both strings at 1..255 bytes
+  rdata[0] = static_cast<uint8_t>(text->size());
+  std::memcpy(rdata + 1, text->data(), text->size());
+  writer.set_flags(writer.flags() | flag_aa);
+  if (!writer.record_of_class(class_chaos, Section::answer, question, type_txt, 0, {rdata, 1 + text->size()}))
+    writer.set_flags(writer.flags() | flag_tc);
+  return 0;
+}
+
 }  // namespace
 
 Response Responder::respond(std::span<const uint8_t> packet, const geo::Address& source, bool tcp,
@@ -395,7 +458,7 @@ Response Responder::respond(const Query& query, ParseOutcome outcome, const geo:
   const bool edns = query.edns;
   uint8_t options[300];
   int scope_at = -1;
-  const size_t options_length =
+  size_t options_length =
       edns && outcome != ParseOutcome::formerr ? response_options(query, server, options, &scope_at) : 0;
   const size_t limit = tcp          ? max_response
                        : query.edns ? std::min<size_t>(query.udp_size, server.udp_payload)
@@ -433,15 +496,46 @@ Response Responder::respond(const Query& query, ParseOutcome outcome, const geo:
 
   switch (outcome) {
     case ParseOutcome::formerr: return error(rcode_formerr);
-    case ParseOutcome::notimp: return error(rcode_notimp);
+    case ParseOutcome::notimp:
+      // RD and CD mean something in a QUERY alone (RFC 1035 4.1.1, RFC 4035 3.2): not echoed.
+      writer.set_flags(writer.flags() & ~(flag_rd | flag_cd));
+      return error(rcode_notimp);
     case ParseOutcome::badvers: return error(16);  // BADVERS: upper bits in the OPT
     default: break;
   }
   if (query.qtype == type_opt) return error(rcode_formerr);
-  if (query.qclass != 1 || query.qtype == type_axfr || query.qtype == type_ixfr) return error(rcode_refused);
+  // Why the answer is REFUSED, as an Extended DNS Error INFO-CODE (RFC 8914 4); 0: it is not.
+  // Every refusal leaves by one exit, so the IN path builds no closure for it.
+  uint16_t refusal = 0;
+  if (query.qclass != class_in) [[unlikely]] {
+    if (query.qclass == class_chaos) {
+      refusal = answer_chaos(query, server, writer, question);
+      if (refusal == 0) return finish(0, 0, AnswerKind::positive);
+    } else if (query.qclass != class_any) {
+      // QCLASS ANY (RFC 1035 3.2.5) asks for every class we hold, which is IN alone: answered
+      // as IN, the records of class IN, the question as asked.
+      refusal = ede_not_supported;
+    }
+  }
   const std::string_view qname = as_view(query.qname_lower, query.qname_length);
-  const ZoneIndex* zone = snapshot.zone_for(qname);
-  if (!zone) return error(rcode_refused);
+  const ZoneIndex* zone = nullptr;
+  if (refusal == 0) {
+    // No zone transfers at all (zones come from files on every replica): Not Supported, not
+    // Prohibited, which would say some other client may.
+    if (query.qtype == type_axfr || query.qtype == type_ixfr) refusal = ede_not_supported;
+    else if (!(zone = snapshot.zone_for(qname))) refusal = ede_not_authoritative;
+  }
+  if (refusal != 0) [[unlikely]] {
+    // The EDE goes to a query with EDNS where the client's payload has room for it (an answer
+    // with no records always has).
+    if (edns && options_length + 6 <= sizeof options && writer.size() + 11 + options_length + 6 <= limit) {
+      const uint8_t option[6] = {0, option_ede, 0, 2, static_cast<uint8_t>(refusal >> 8),
+                                 static_cast<uint8_t>(refusal)};
+      std::memcpy(options + options_length, option, sizeof option);
+      options_length += sizeof option;
+    }
+    return error(rcode_refused);
+  }
   zone_position = zone->position() + 1;
   // DS lives on the parent's side of a cut (RFC 4035 3.1.4.1): at a zone's apex it comes from
   // the parent zone when we serve that too and it delegates the name (else from the zone).

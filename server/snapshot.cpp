@@ -50,33 +50,11 @@ Snapshot::Snapshot(std::shared_ptr<const model::Config> config,
   }
   profile_by_name_ = NameTable<model::Profile>(profiles);
   fetch_ahead_ = config_->endpoint_count > fetch_ahead_from_endpoints;
-  link_target_addresses();
   if (!config_->geo.databases.empty()) geo_ = open_geo_databases(*config_);
   const auto places_clients = [](const model::Profile& profile) {
     return profile.method == model::Method::geographic || profile.method == model::Method::performance;
   };
   locates_clients_ = geo_ && std::any_of(config_->profiles.begin(), config_->profiles.end(), places_clients);
-}
-
-// NS, MX and SRV answers carry the addresses of the names they point at (RFC 1035 3.3.9,
-// RFC 2782): found once here rather than per query. MX and SRV targets are looked up in any
-// of our zones; NS targets only in the NS record's own zone, where a delegation's glue lives
-// (a deeper zone of ours may hold the same name) and outside which addresses are no glue.
-void Snapshot::link_target_addresses() {
-  for (auto& zone : zones_) {
-    zone->for_each_rrset([&](std::string_view owner, RRset& rrset) {
-      if (rrset.type != 2 && rrset.type != 15 && rrset.type != 33) return;
-      for (auto& record : rrset.records) {
-        const auto target = lower_name(std::string_view(record.rdata).substr(record.name_offset));
-        const ZoneIndex* holder = rrset.type == 2 ? zone.get() : zone_for(target);
-        const Node* node = holder ? holder->node(target) : nullptr;
-        if (!node) continue;
-        if (rrset.type == 2) record.glue_required = is_at_or_below(target, owner);
-        for (uint16_t type : {uint16_t(1), uint16_t(28)})
-          if (const RRset* addresses = node->find(type)) record.target_addresses.push_back(addresses);
-      }
-    });
-  }
 }
 
 const ZoneIndex* Snapshot::zone_for(std::string_view lower_name) const {

@@ -61,8 +61,6 @@ class Snapshot {
   }
 
  private:
-  void link_target_addresses();
-
   std::shared_ptr<const model::Config> config_;
   const model::Profile* first_profile_;  // config_->profiles.data(), without the indirection
   AnswerCounters counters_;

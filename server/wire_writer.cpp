@@ -76,6 +76,13 @@ bool WireWriter::record(Section section, NameRef owner, uint16_t type, uint32_t 
   return true;
 }
 
+bool WireWriter::record_of_class(uint16_t rrclass, Section section, NameRef owner, uint16_t type, uint32_t ttl,
+                                 std::span<const uint8_t> rdata) {
+  if (!record(section, owner, type, ttl, rdata)) return false;
+  put16(position_ - rdata.size() - 8, rrclass);  // before TTL (4) and RDLENGTH (2)
+  return true;
+}
+
 void WireWriter::truncate_from(Section section) {
   for (int index = static_cast<int>(section); index < 3; ++index) {
     if (section_begun_[index] && section_start_[index] < position_) position_ = section_start_[index];

@@ -31,11 +31,14 @@ class WireWriter {
   NameRef start(uint16_t id, uint16_t flags, std::string_view qname, uint16_t qtype, uint16_t qclass);
   void start_without_question(uint16_t id, uint16_t flags);
 
-  // Appends one record with `owner` as its name. Returns false (and writes nothing) when it
-  // does not fit. `rdata_name` is the offset of a name inside rdata whose position the caller
-  // wants back in `*name_ref` (or -1).
+  // Appends one record of class IN with `owner` as its name. Returns false (and writes nothing)
+  // when it does not fit. `rdata_name` is the offset of a name inside rdata whose position the
+  // caller wants back in `*name_ref` (or -1).
   bool record(Section section, NameRef owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata,
               int rdata_name = -1, NameRef* name_ref = nullptr);
+  // The same in another class (CHAOS): rare, so record() keeps IN as a constant.
+  bool record_of_class(uint16_t rrclass, Section section, NameRef owner, uint16_t type, uint32_t ttl,
+                       std::span<const uint8_t> rdata);
 
   // Removes every record of `section` and the sections after it (for truncation).
   void truncate_from(Section section);

@@ -7,8 +7,14 @@
 namespace meridian::server {
 namespace {
 
+constexpr uint16_t type_a = 1;
 constexpr uint16_t type_ns = 2;
 constexpr uint16_t type_soa = 6;
+constexpr uint16_t type_mx = 15;
+constexpr uint16_t type_srv = 33;
+constexpr uint16_t type_aaaa = 28;
+constexpr uint16_t type_svcb = 64;
+constexpr uint16_t type_https = 65;
 constexpr uint16_t type_dname = 39;
 constexpr uint16_t type_ds = 43;
 
@@ -16,6 +22,13 @@ constexpr uint16_t type_ds = 43;
 uint32_t soa_minimum(const std::string& rdata) {
   const auto* bytes = reinterpret_cast<const uint8_t*>(rdata.data() + rdata.size() - 4);
   return uint32_t(bytes[0]) << 24 | uint32_t(bytes[1]) << 16 | uint32_t(bytes[2]) << 8 | bytes[3];
+}
+
+// The name starting at `offset` in rdata (stored uncompressed), lower-cased.
+std::string name_in_rdata(const std::string& rdata, size_t offset) {
+  size_t end = offset;
+  while (end < rdata.size() && rdata[end] != 0) end += 1 + static_cast<uint8_t>(rdata[end]);
+  return lower_name(std::string_view(rdata).substr(offset, end + 1 - offset));
 }
 
 }  // namespace
@@ -54,6 +67,9 @@ int rdata_name_offset(uint16_t type) {
       return 2;
     case 33:  // SRV: priority, weight, port, target
       return 6;
+    case 64:  // SVCB: priority, target, parameters (RFC 9460 2.2)
+    case 65:  // HTTPS
+      return 2;
     default: return -1;
   }
 }
@@ -97,6 +113,49 @@ ZoneIndex::ZoneIndex(const model::Zone& zone, size_t position)
   if (!soa || !apex.find(type_ns)) throw std::runtime_error("zone without SOA or NS at its apex");
   negative_soa_ = *soa;
   negative_soa_.ttl = std::min(soa->ttl, soa_minimum(soa->records.front().rdata));
+  link_additional();
+}
+
+// NS, MX, SRV, SVCB and HTTPS answers carry the addresses of the names they point at (RFC 1035
+// 3.3.9, RFC 2782, RFC 9460 4.1), found once here rather than per query, and only in this zone
+// (as NSD and Knot do). NS targets anywhere in it: at or below a cut they are the glue a
+// referral needs, and another zone of ours holding the name (a deeper one) is not where a
+// delegation's glue lives. The others only where this zone is authoritative: addresses below a
+// cut are glue, which is for referrals alone (RFC 1034 4.2.1), and another zone's data is not
+// this answer's.
+void ZoneIndex::link_additional() {
+  for (auto& [owner, node] : nodes_) {
+    for (auto& rrset : node.rrsets) {
+      const uint16_t type = rrset.type;
+      const bool svcb = type == type_svcb || type == type_https;
+      if (type != type_ns && type != type_mx && type != type_srv && !svcb) continue;
+      for (auto& record : rrset.records) {
+        if (record.rdata.size() < static_cast<size_t>(record.name_offset) + 1) continue;
+        std::string target = name_in_rdata(record.rdata, record.name_offset);
+        // SvcPriority 0 is AliasMode (RFC 9460 2.4.2), whose target the client asks next for
+        // the same type; there "." means no service, in ServiceMode the owner itself (2.5).
+        const bool alias = svcb && record.rdata[0] == 0 && record.rdata[1] == 0;
+        if (svcb && target.size() == 1) {
+          if (alias) continue;
+          target = owner;
+        }
+        if (!is_at_or_below(target, origin_)) continue;
+        const Node* holder = nullptr;
+        if (type == type_ns) {
+          holder = this->node(target);
+          record.glue_required = is_at_or_below(target, owner);
+        } else {
+          const Match match = find(target, type_a);
+          if (match.kind == Match::Kind::exact || match.kind == Match::Kind::wildcard) holder = match.node;
+        }
+        if (!holder) continue;
+        for (uint16_t address_type : {type_a, type_aaaa})
+          if (const RRset* addresses = holder->find(address_type)) record.additional.push_back(addresses);
+        if (alias)
+          if (const RRset* next = holder->find(type)) record.additional.push_back(next);
+      }
+    }
+  }
 }
 
 const Node* ZoneIndex::node(std::string_view lower_name) const {

@@ -18,10 +18,12 @@ struct RRset;
 
 struct WireRecord {
   std::string rdata;     // uncompressed wire form
-  int name_offset = -1;  // where the name inside rdata starts (NS, CNAME, PTR, MX, SRV), else -1
-  // NS, MX, SRV: the A and AAAA RRsets of the name this record points at, where we hold them
-  // (for NS, only in the same zone: addresses from another zone are not glue).
-  std::vector<const RRset*> target_addresses;
+  // Where the name inside rdata starts (NS, CNAME, PTR, MX, SRV, SVCB, HTTPS), else -1.
+  int name_offset = -1;
+  // NS, MX, SRV, SVCB, HTTPS: the additional data of the name this record points at, from this
+  // zone alone (ZoneIndex::link_additional says which): its A and AAAA RRsets, after them for an
+  // AliasMode SVCB or HTTPS record the target's RRset of the same type.
+  std::vector<const RRset*> additional;
   // NS: the name lies at or below the NS owner, so a referral without its addresses is useless
   // (in-domain glue, RFC 9471): they must fit, or the answer is truncated.
   bool glue_required = false;
@@ -59,14 +61,9 @@ class ZoneIndex {
   // `lower_name` must lie inside this zone. A qtype of DS at a cut is the parent's to answer.
   Match find(std::string_view lower_name, uint16_t qtype) const;
 
-  // Calls `visit(RRset&)` for every RRset (the snapshot links additional addresses with it).
-  template <typename Visit>
-  void for_each_rrset(Visit&& visit) {  // visit(owner, rrset), the owner lower-cased wire form
-    for (auto& [name, node] : nodes_)
-      for (auto& rrset : node.rrsets) visit(std::string_view(name), rrset);
-  }
-
  private:
+  void link_additional();
+
   std::string origin_;
   size_t position_ = 0;
   std::unordered_map<std::string, Node, NameHash, std::equal_to<>> nodes_;  // owns the nodes

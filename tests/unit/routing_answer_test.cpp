@@ -52,12 +52,17 @@ TEST_CASE("an FQDN endpoint answers a CNAME for A, AAAA and any other type") {
   }
 }
 
-TEST_CASE("an FQDN endpoint with flatten still answers a CNAME until the resolver arrives") {
+TEST_CASE("an FQDN endpoint with flatten is routed as its CNAME; the trace says the server answers its addresses") {
   World world({make_profile("web", Method::priority, {fqdn_endpoint("cdn", "cdn.example.net")})});
   world.mutable_profile("web").endpoints[0].flatten = true;
   Trace trace;
   CHECK(world.ask("web", client("198.51.100.1"), a, 1, &trace).kind == Answer::Kind::cname);
-  CHECK(trace_mentions(trace, "flatten"));
+  CHECK(trace_mentions(trace, "answer: flattened cdn.example.net: its A records as the resolver last resolved them"));
+  CHECK(trace_mentions(trace, "NODATA while it has none"));
+  CHECK_FALSE(trace_mentions(trace, "CNAME"));
+  Trace other;
+  world.ask("web", client("198.51.100.1"), mx, 1, &other);
+  CHECK(trace_mentions(other, "answer: flattened cdn.example.net: NODATA"));
 }
 
 TEST_CASE("a query of another type with only address endpoints answers NODATA") {
