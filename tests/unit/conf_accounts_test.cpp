@@ -12,13 +12,9 @@
 
 using namespace meridian;
 using testing::load_error;
-using testing::with_zone;
+using testing::server_with;
 
 namespace {
-
-std::string server_with(const std::string& lines) {
-  return with_zone("zones:\n  - origin: example.test\n    file: ZONE\nserver:\n" + lines);
-}
 
 // `nobody` and `nogroup` are in every Debian base system; the IDs come from the database
 // rather than being assumed.

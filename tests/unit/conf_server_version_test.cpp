@@ -9,19 +9,12 @@
 
 using namespace meridian;
 using testing::load_error;
-using testing::with_zone;
-
-namespace {
-
-std::string server_with(const std::string& lines) {
-  return with_zone("zones:\n  - origin: example.test\n    file: ZONE\nserver:\n" + lines);
-}
-
-}  // namespace
+using testing::server_with;
 
 TEST_CASE("server.version is unset unless given, and read as given") {
   CHECK(conf::load_from_string(server_with("  workers: 1\n"), "meridian.yaml")->server.version.empty());
-  const auto config = conf::load_from_string(server_with("  version: \"meridian 0.1 (lab)\"\n"), "meridian.yaml");
+  const auto config =
+      conf::load_from_string(server_with("  version: \"meridian 0.1 (lab)\"\n"), "meridian.yaml");
   CHECK(config->server.version == "meridian 0.1 (lab)");
 }
 

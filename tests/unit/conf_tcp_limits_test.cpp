@@ -11,14 +11,9 @@
 using namespace meridian;
 using namespace std::chrono_literals;
 using testing::load_error;
-using testing::with_zone;
+using testing::server_with;
 
 namespace {
-
-// A config whose server section is `lines` (each "  key: value\n"), at line 5 onwards.
-std::string server_with(const std::string& lines) {
-  return with_zone("zones:\n  - origin: example.test\n    file: ZONE\nserver:\n" + lines);
-}
 
 model::ServerSettings loaded(const std::string& lines) {
   return conf::load_from_string(server_with(lines), "meridian.yaml")->server;

@@ -67,6 +67,12 @@ inline std::string with_zone(std::string text, const std::string& zone_path = fi
   return text;
 }
 
+// A config of the fixture zone whose server section is `lines` (indented two spaces): they
+// start at line 5, so a test can say where an error points.
+inline std::string server_with(const std::string& lines) {
+  return with_zone("zones:\n  - origin: example.test\n    file: ZONE\nserver:\n" + lines);
+}
+
 // The ConfigError that loading `yaml` throws; fails the test when it loads (or throws another type).
 inline conf::ConfigError load_error(const std::string& yaml, const std::string& path = "meridian.yaml") {
   try {
