@@ -57,7 +57,6 @@ struct Worker::TcpConnection {
 Worker::Worker(unsigned index, unsigned count, const SnapshotStore& store, ClientConnections& clients,
                std::vector<int> udp_fds, std::vector<int> tcp_fds, RateLimiter& limiter)
     : count_(count),
-      store_(store),
       clients_(clients),
       tcp_fds_(std::move(tcp_fds)),
       snapshot_(store),

@@ -77,7 +77,6 @@ class Worker {
   void make_room_for_connection(const TcpConnection& added);
 
   unsigned count_;
-  const SnapshotStore& store_;
   ClientConnections& clients_;
   std::vector<int> tcp_fds_;
   SnapshotReader snapshot_;
