@@ -24,9 +24,11 @@ for target in "${targets[@]}"; do
   rm -rf "$work" && mkdir -p "$work/corpus" "$findings"
   cp tests/fuzz/corpus/"$target"/* "$work/corpus/"
   log=$work/fuzz.log
+  dict=()  # DNS pieces (names, types, option codes) or YAML keys, where the target has them
+  [ -f tests/fuzz/"$target".dict ] && dict=(-dict=tests/fuzz/"$target".dict)
   # One process, stopped at the first finding; leaks count (LeakSanitizer), slow inputs too.
   if build-fuzz/fuzz_"$target" "$work/corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-       -artifact_prefix="$findings/" -print_final_stats=1 >"$log" 2>&1; then
+       -artifact_prefix="$findings/" -print_final_stats=1 "${dict[@]}" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     echo "fuzz: $target ok: $runs executions in ${seconds}s, corpus $(ls "$work/corpus" | wc -l) inputs"
   else

@@ -364,7 +364,9 @@ void Build::resolve(const ZoneIndex& query_zone, NameRef question) {
 
 // EDNS options for the response: NSID when asked for and configured, ECS echoed. Returns the
 // length; the ECS scope byte is at `*scope_at` (or -1) so it can be set once routing is done.
-size_t response_options(const Query& query, const model::ServerSettings& server, uint8_t* out,
+// `room`: what the options may take beside header, question and OPT within the size limit.
+// ECS always fits (24 bytes at most); a long NSID may not, beside a long name: it is left out.
+size_t response_options(const Query& query, const model::ServerSettings& server, size_t room, uint8_t* out,
                         int* scope_at) {
   size_t length = 0;
   auto put16 = [&](unsigned value) {
@@ -372,7 +374,8 @@ size_t response_options(const Query& query, const model::ServerSettings& server,
     out[length++] = static_cast<uint8_t>(value);
   };
   *scope_at = -1;
-  if (query.nsid_requested && !server.nsid.empty()) {
+  const size_t ecs_length = query.has_ecs ? 8 + (query.ecs.source_prefix + 7) / 8 : 0;
+  if (query.nsid_requested && !server.nsid.empty() && 4 + server.nsid.size() + ecs_length <= room) {
     put16(3);
     put16(server.nsid.size());
     std::memcpy(out + length, server.nsid.data(), server.nsid.size());
@@ -458,11 +461,13 @@ Response Responder::respond(const Query& query, ParseOutcome outcome, const geo:
   const bool edns = query.edns;
   uint8_t options[300];
   int scope_at = -1;
-  size_t options_length =
-      edns && outcome != ParseOutcome::formerr ? response_options(query, server, options, &scope_at) : 0;
   const size_t limit = tcp          ? max_response
                        : query.edns ? std::min<size_t>(query.udp_size, server.udp_payload)
                                     : 512;
+  const size_t fixed = 12 + (query.has_question ? query.qname_length + 4 : 0) + 11;  // header, question, OPT
+  size_t options_length =  // an Extended DNS Error may be added below, when it fits
+      edns && outcome != ParseOutcome::formerr ? response_options(query, server, limit - fixed, options, &scope_at)
+                                               : 0;
   WireWriter writer(out, limit, edns ? 11 + options_length : 0);
   const uint16_t flags =
       flag_qr | uint16_t(query.opcode) << 11 | (query.rd ? flag_rd : 0) | (query.cd ? flag_cd : 0);
