@@ -3,15 +3,17 @@
 // no CNAME beside other data.
 #include "conf/zone_file.h"
 
-#include <stdbool.h>  // first: ldns.h would otherwise #define bool for C++
 #include <ldns/ldns.h>
+#include <stdbool.h>  // first: ldns.h would otherwise #define bool for C++
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <set>
+#include <string>
 
 #include "conf/config.h"
 
@@ -25,13 +27,11 @@ using FilePtr = std::unique_ptr<FILE, decltype(&fclose)>;
 std::string wire_of(const ldns_rdf* name) {
   RdfPtr copy(ldns_rdf_clone(name), ldns_rdf_deep_free);
   ldns_dname2canonical(copy.get());
-  return std::string(reinterpret_cast<const char*>(ldns_rdf_data(copy.get())),
-                     ldns_rdf_size(copy.get()));
+  return std::string(reinterpret_cast<const char*>(ldns_rdf_data(copy.get())), ldns_rdf_size(copy.get()));
 }
 
 std::string rdata_of(const ldns_rr* rr) {
-  std::unique_ptr<ldns_buffer, decltype(&ldns_buffer_free)> buffer(ldns_buffer_new(512),
-                                                                    ldns_buffer_free);
+  std::unique_ptr<ldns_buffer, decltype(&ldns_buffer_free)> buffer(ldns_buffer_new(512), ldns_buffer_free);
   if (ldns_rr_rdata2buffer_wire(buffer.get(), rr) != LDNS_STATUS_OK)
     throw std::runtime_error("cannot encode rdata");
   return std::string(reinterpret_cast<const char*>(ldns_buffer_begin(buffer.get())),
@@ -55,6 +55,45 @@ int lines_before_next_record(FILE* file) {
   return skipped;
 }
 
+// Moves `at` past the uncompressed name starting there; false when it is not one (a label past
+// the end, a compression pointer or another label type, longer than 255 bytes).
+bool skip_name(const std::string& rdata, size_t& at) {
+  const size_t start = at;
+  while (at < rdata.size()) {
+    const auto label = static_cast<uint8_t>(rdata[at]);
+    if (label > 63) return false;
+    at += 1 + label;
+    if (at - start > 255) return false;
+    if (label == 0) return true;
+  }
+  return false;
+}
+
+// Whether the rdata of a type the server reads has that type's layout: addresses of their size,
+// the names it follows or adds addresses for (RFC 1035 3.3, RFC 2782, RFC 6672) and the SOA's
+// MINIMUM. ldns checks what it parses from presentation form, but RFC 3597's \# form gives
+// any type any bytes, and ldns takes rdata that ends early (even empty) as it is.
+bool well_formed_rdata(uint16_t type, const std::string& rdata) {
+  size_t at = 0;
+  switch (type) {
+    case LDNS_RR_TYPE_A: return rdata.size() == 4;
+    case LDNS_RR_TYPE_AAAA: return rdata.size() == 16;
+    case LDNS_RR_TYPE_NS:
+    case LDNS_RR_TYPE_CNAME:
+    case LDNS_RR_TYPE_PTR:
+    case LDNS_RR_TYPE_DNAME: return skip_name(rdata, at) && at == rdata.size();
+    case LDNS_RR_TYPE_MX: at = 2; return skip_name(rdata, at) && at == rdata.size();
+    case LDNS_RR_TYPE_SRV: at = 6; return skip_name(rdata, at) && at == rdata.size();
+    case LDNS_RR_TYPE_SOA: return skip_name(rdata, at) && skip_name(rdata, at) && rdata.size() - at == 20;
+    default: return true;
+  }
+}
+
+std::string type_name(uint16_t type) {
+  std::unique_ptr<char, decltype(&free)> text(ldns_rr_type2str(static_cast<ldns_rr_type>(type)), free);
+  return text ? text.get() : std::to_string(type);
+}
+
 bool is_subdomain_or_equal(const std::string& name, const std::string& origin) {
   // Both are lower-cased wire names; compare whole labels from the right.
   if (name.size() < origin.size()) return false;
@@ -69,8 +108,7 @@ bool is_subdomain_or_equal(const std::string& name, const std::string& origin) {
 
 void read_zone_file(model::Zone& zone, const std::string& config_file) {
   FilePtr file(fopen(zone.file.c_str(), "r"), fclose);
-  if (!file)
-    throw ConfigError(config_file, zone.line, "cannot open zone file " + zone.file);
+  if (!file) throw ConfigError(config_file, zone.line, "cannot open zone file " + zone.file);
 
   RdfPtr origin(nullptr, ldns_rdf_deep_free);
   {
@@ -123,6 +161,9 @@ void read_zone_file(model::Zone& zone, const std::string& config_file) {
     record.rdata = rdata_of(rr.get());
     const std::string owner_text = from_wire_name(record.owner);
 
+    if (!well_formed_rdata(record.type, record.rdata))
+      throw ConfigError(zone.file, record_line,
+                        "record " + owner_text + ": malformed " + type_name(record.type) + " rdata");
     if (record.rrclass != LDNS_RR_CLASS_IN)
       throw ConfigError(zone.file, record_line, "record " + owner_text + " is not of class IN");
     if (!is_subdomain_or_equal(record.owner, zone.origin_wire))
@@ -173,7 +214,6 @@ void read_zone_file(model::Zone& zone, const std::string& config_file) {
   });
   if (!have_ns)
     throw ConfigError(config_file, zone.line, "zone " + zone.origin + " has no NS record at its apex");
-
 }
 
 }  // namespace meridian::conf
