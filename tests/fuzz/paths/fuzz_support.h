@@ -16,12 +16,12 @@ namespace meridian::fuzz {
 
 // An invariant of the code under test: a violation is a finding, so it aborts (libFuzzer then
 // saves the input as a crash artifact) after saying which check failed.
-#define FUZZ_CHECK(condition)                                                                  \
-  do {                                                                                         \
-    if (!(condition)) {                                                                        \
+#define FUZZ_CHECK(condition)                                                                \
+  do {                                                                                       \
+    if (!(condition)) {                                                                      \
       std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #condition); \
-      std::abort();                                                                            \
-    }                                                                                          \
+      std::abort();                                                                          \
+    }                                                                                        \
   } while (0)
 
 // Why an input was refused, printed when MERIDIAN_FUZZ_VERBOSE is set: to check that a seed
@@ -37,8 +37,8 @@ inline void explain(const std::exception& error) {
 class ScratchDir {
  public:
   explicit ScratchDir(const std::string& name) {
-    path_ = std::filesystem::temp_directory_path() /
-            ("meridian-fuzz-" + name + "-" + std::to_string(getpid()));
+    path_ =
+        std::filesystem::temp_directory_path() / ("meridian-fuzz-" + name + "-" + std::to_string(getpid()));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }

@@ -16,10 +16,10 @@
 
 #include "conf/config.h"
 #include "fuzz_support.h"
-#include "response_checks.h"
 #include "probes/health_table.h"
 #include "probes/probes.h"
 #include "resolver/resolved_table.h"
+#include "response_checks.h"
 #include "server/batch_responder.h"
 #include "server/query.h"
 #include "server/rate_limiter.h"
@@ -92,26 +92,32 @@ ns.d         IN A   192.0.2.1
 // big.test: answers past 16 KiB, where owner names can no longer be compression pointers and
 // are written out (WireWriter::write_owner), and past 64 KiB, truncated even over TCP.
 std::string big_test_zone() {
-  std::string zone = "$ORIGIN big.test.\n$TTL 60\n@ IN SOA ns hostmaster 1 7200 3600 1209600 60\n  IN NS ns\nns IN A 192.0.2.1\n";
+  std::string zone =
+      "$ORIGIN big.test.\n$TTL 60\n@ IN SOA ns hostmaster 1 7200 3600 1209600 60\n  IN NS ns\nns IN A "
+      "192.0.2.1\n";
   const std::string text(250, 't');
   for (int i = 0; i < 100; ++i) zone += "txt IN TXT \"" + std::to_string(1000 + i) + text + "\"\n";
   for (int i = 0; i < 280; ++i) zone += "huge IN TXT \"" + std::to_string(1000 + i) + text + "\"\n";
   // 100 MX records naming hosts of 242 wire bytes: 30 without addresses, then 70 with, so the
   // names of the 64 whose addresses go into the additional section run past 16 KiB.
-  const std::string tail = "." + std::string(57, 'y') + "." + std::string(57, 'y') + "." + std::string(57, 'y');
+  const std::string tail =
+      "." + std::string(57, 'y') + "." + std::string(57, 'y') + "." + std::string(57, 'y');
   for (int i = 0; i < 30; ++i)
-    zone += "mx IN MX " + std::to_string(i) + " n" + std::to_string(100 + i) + std::string(53, 'x') + tail + "\n";
+    zone +=
+        "mx IN MX " + std::to_string(i) + " n" + std::to_string(100 + i) + std::string(53, 'x') + tail + "\n";
   for (int i = 0; i < 70; ++i) {
     const std::string host = "m" + std::to_string(100 + i) + std::string(53, 'x') + tail;
-    zone += "mx IN MX " + std::to_string(30 + i) + " " + host + "\n" + host + " IN A 192.0.2." + std::to_string(i + 1) + "\n";
+    zone += "mx IN MX " + std::to_string(30 + i) + " " + host + "\n" + host + " IN A 192.0.2." +
+            std::to_string(i + 1) + "\n";
   }
   return zone;
 }
 
-const char* const latency_csv = "client_cidr,location,rtt_ms\n"
-                                "81.2.69.160/27,azure:westeurope,12\n"
-                                "81.2.69.160/27,azure:eastus,80\n"
-                                "2001:218::/32,azure:japaneast,5\n";
+const char* const latency_csv =
+    "client_cidr,location,rtt_ms\n"
+    "81.2.69.160/27,azure:westeurope,12\n"
+    "81.2.69.160/27,azure:eastus,80\n"
+    "2001:218::/32,azure:japaneast,5\n";
 
 std::string config_text() {
   const std::string source = MERIDIAN_SOURCE_DIR;
@@ -119,7 +125,9 @@ std::string config_text() {
   // The longest NSID the config allows, so header, question and OPT use the most room they can.
   const std::string nsid(255, 'n');
   return "server:\n"
-         "  nsid: " + nsid + "\n"
+         "  nsid: " +
+         nsid +
+         "\n"
          "  version: meridian-fuzz\n"
          "  udp_payload: 1232\n"
          "rrl:\n"
@@ -127,10 +135,14 @@ std::string config_text() {
          "  ipv4_prefix: 24\n"
          "  ipv6_prefix: 56\n"
          "geo:\n"
-         "  databases: [\"" + geo + "/maxmind-test-data/GeoIP2-City-Test.mmdb\"]\n"
+         "  databases: [\"" +
+         geo +
+         "/maxmind-test-data/GeoIP2-City-Test.mmdb\"]\n"
          "  latency_table: latency.csv\n"
          "zones:\n"
-         "  - {origin: example.test, file: \"" + source + "/tests/fixtures/zones/example.test.zone\"}\n"
+         "  - {origin: example.test, file: \"" +
+         source +
+         "/tests/fixtures/zones/example.test.zone\"}\n"
          "  - {origin: other.test, file: other.test.zone}\n"
          "  - {origin: d.test, file: d.test.zone}\n"
          "  - {origin: test, file: test.zone}\n"
@@ -267,7 +279,8 @@ struct World {
     for (const auto& profile : config->profiles)
       for (const auto& endpoint : profile.endpoints)
         if (endpoint.flatten) {
-          const geo::Address addresses[] = {*geo::Address::parse("192.0.2.111"), *geo::Address::parse("192.0.2.112"),
+          const geo::Address addresses[] = {*geo::Address::parse("192.0.2.111"),
+                                            *geo::Address::parse("192.0.2.112"),
                                             *geo::Address::parse("2001:db8::113")};
           resolved->publish(endpoint.id, addresses);
         }
@@ -289,7 +302,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> packet(data, size);
   server::Query query;
   const auto outcome = server::parse_query(packet, query);
-  // The ID picks the source, so the corpus stays plain DNS messages.
+  // The ID picks the source and the endpoints' health, so the corpus stays plain DNS messages:
+  // bit n of its first byte drains every endpoint whose id is n modulo 8 (failover, nested
+  // minimums, all down), the top bit of its second forces the rest up (the HTTP-monitored ones
+  // start CheckingEndpoint), its low two bits choose among four sources.
+  const uint8_t drained = size >= 1 ? data[0] : 0;
+  const bool forced_up = size >= 2 && (data[1] & 0x80);
+  for (model::EndpointId id = 0; id < w.health->size(); ++id)
+    w.health->set_override(id, drained >> (id % 8) & 1 ? probes::Override::drain
+                               : forced_up             ? probes::Override::force_up
+                                                       : probes::Override::none);
   const geo::Address& source = w.sources[size >= 2 ? data[1] % w.sources.size() : 0];
   const uint64_t seed = size;
   const auto& settings = w.snapshot->config().server;
@@ -333,7 +355,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const bool verbose = std::getenv("MERIDIAN_FUZZ_VERBOSE") != nullptr;
   if (verbose)
     std::fprintf(stderr, "udp: rcode %u kind %d size %zu%s answers %u; tcp: size %zu answers %u\n",
-                 udp_response.rcode, int(udp_response.kind), udp_response.size, udp_response.truncated ? " TC" : "",
+                 udp_response.rcode, int(udp_response.kind), udp_response.size,
+                 udp_response.truncated ? " TC" : "",
                  udp_response.size ? unsigned(w.udp_out[6] << 8 | w.udp_out[7]) : 0u, tcp_response.size,
                  tcp_response.size ? unsigned(w.tcp_out[6] << 8 | w.tcp_out[7]) : 0u);
   return 0;

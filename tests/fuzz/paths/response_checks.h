@@ -25,8 +25,9 @@ inline size_t udp_limit(const server::Query& query, const model::ServerSettings&
 }
 
 // `query` and `outcome`: what parse_query made of `packet`.
-inline void check_response(std::span<const uint8_t> packet, const server::Query& query, server::ParseOutcome outcome,
-                           const server::Response& response, std::span<const uint8_t> out, size_t limit) {
+inline void check_response(std::span<const uint8_t> packet, const server::Query& query,
+                           server::ParseOutcome outcome, const server::Response& response,
+                           std::span<const uint8_t> out, size_t limit) {
   FUZZ_CHECK(response.size <= out.size());
   FUZZ_CHECK(response.size <= limit);
   FUZZ_CHECK((response.size == 0) == (outcome == server::ParseOutcome::drop));
