@@ -102,11 +102,12 @@ std::string drop_privileges(const model::ServerSettings& server) {
   }
   // Nothing is bound after this point, so no capability is needed any more (after a drop from
   // root the kernel has already cleared them; CAP_NET_BIND_SERVICE from systemd goes here).
-  if (current_capabilities().any() && !clear_capabilities())
-    return said + " capabilities=kept (capset refused by a system call filter)";
   if (current_capabilities().any()) {
-    errno = EPERM;
-    fail("capabilities remain");
+    if (!clear_capabilities()) return said + " capabilities=kept (capset refused by a system call filter)";
+    if (current_capabilities().any()) {
+      errno = EPERM;
+      fail("capabilities remain");
+    }
   }
   // The server never runs another program; nothing it could start may gain privileges either.
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail("PR_SET_NO_NEW_PRIVS");

@@ -282,14 +282,19 @@ std::optional<std::vector<uint8_t>> udp_exchange(uint16_t port, const std::vecto
   auto address = loopback(port, ipv6, length);
   REQUIRE(sendto(fd, query.data(), query.size(), 0, reinterpret_cast<sockaddr*>(&address), length) ==
           static_cast<ssize_t>(query.size()));
+  // A datagram whose ID is not the query's is passed over, as a resolver does (RFC 5452 9.1): a
+  // fresh socket may get the port of one just closed, and the late answer meant for it.
   std::optional<std::vector<uint8_t>> reply;
-  if (wait_readable(fd, timeout)) {
-    std::vector<uint8_t> buffer(65536);
+  const auto deadline = Clock::now() + timeout;
+  std::vector<uint8_t> buffer(65536);
+  while (!reply) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (!wait_readable(fd, std::max(left, std::chrono::milliseconds(0)))) break;
     const ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
-    if (n >= 0) {
-      buffer.resize(n);
-      reply = std::move(buffer);
-    }
+    if (n < 0) break;
+    if (query.size() >= 2 && (n < 2 || buffer[0] != query[0] || buffer[1] != query[1])) continue;
+    buffer.resize(static_cast<size_t>(n));
+    reply = std::move(buffer);
   }
   close(fd);
   return reply;

@@ -94,8 +94,8 @@ struct QueryOptions {
 Packet make_query(const std::string& name, ldns_rr_type type, const QueryOptions& options = {});
 std::vector<uint8_t> to_wire(const ldns_pkt* pkt);
 
-// Sends raw bytes over UDP to 127.0.0.1:port (or ::1) and returns the raw reply, or nothing
-// when no reply comes within `timeout`.
+// Sends raw bytes over UDP to 127.0.0.1:port (or ::1) and returns the raw reply with the
+// query's ID, or nothing when none comes within `timeout`.
 std::optional<std::vector<uint8_t>> udp_exchange(uint16_t port, const std::vector<uint8_t>& query,
                                                  std::chrono::milliseconds timeout = 2s, bool ipv6 = false);
 
