@@ -20,6 +20,7 @@
 #include "conf/monitor_settings.h"
 #include "conf/profile_validation.h"
 #include "conf/rate_limit_settings.h"
+#include "conf/replication_settings.h"
 #include "conf/yaml_reader.h"
 #include "conf/zone_file.h"
 #include "geo/geo.h"
@@ -60,12 +61,13 @@ class Loader {
 
   std::shared_ptr<const model::Config> load(const YAML::Node& root) {
     if (!root.IsDefined() || root.IsNull()) throw ConfigError(reader_.file(), 0, "the config is empty");
-    const auto f = reader_.check_keys(root, {"server", "geo", "resolver", "rrl", "zones", "profiles"}, "the config");
+    const auto f = reader_.check_keys(root, {"server", "geo", "resolver", "rrl", "replication", "zones", "profiles"}, "the config");
     read_server(f["server"]);
     if (const auto& n = f["geo"]) read_geo(n);
     if (const auto& n = f["resolver"]) read_resolver(n);
     if (const auto& n = f["rrl"]) config_.rrl = read_rate_limit(reader_, n);
     else config_.rrl = read_rate_limit(reader_, YAML::Node(YAML::NodeType::Map));
+    if (const auto& n = f["replication"]) config_.replication = read_replication(reader_, n);
     auto zones = f["zones"];
     if (!zones) reader_.fail(root, "the config has no zones: list at least one");
     read_zones(zones);

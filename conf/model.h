@@ -239,12 +239,31 @@ struct ResolverSettings {
   std::vector<geo::SocketAddress> servers;  // empty: /etc/resolv.conf
 };
 
+// The `replication:` section (replication/replica.h): replicas that share their probe verdicts
+// and admin overrides through etcd (v3 API, its JSON gateway). Absent: the replica decides alone.
+struct ReplicationSettings {
+  bool enabled = false;
+  std::string site;                // this replica's probe site; unique among the replicas
+  std::vector<std::string> etcd;   // client URLs of the etcd members, tried in turn
+  std::string prefix = "/meridian/";  // every key lives under it; ends with "/"
+  // healthy_when: empty is `majority` (Online unless more than half of the live sites say
+  // Degraded); a fraction is Route 53's rule (Online when more than that share say Online).
+  std::optional<double> healthy_fraction;
+  Duration lease_ttl = std::chrono::seconds(10);  // a silent site stops counting after it
+  Duration timeout = std::chrono::seconds(2);     // one etcd request, connect included
+  std::string ca_file, cert_file, key_file;       // TLS to etcd (https:// URLs); resolved paths
+  std::string username;                           // etcd authentication, with password_file
+  std::string password;                           // read from password_file at load
+  int line = 0;                                   // of the `replication:` section
+};
+
 struct Config {
   std::string file;  // the config file it was read from
   ServerSettings server;
   GeoSettings geo;
   ResolverSettings resolver;
   RateLimitSettings rrl;
+  ReplicationSettings replication;
   std::vector<Zone> zones;
   std::vector<Profile> profiles;
   size_t endpoint_count = 0;  // EndpointIds are 0..endpoint_count-1

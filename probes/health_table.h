@@ -4,14 +4,17 @@
 // Each slot holds the status routing sees: the probes' verdict with the admin override applied
 // (gdnsd's forced states). The probe thread writes verdicts with set() and never sees the
 // override, so it cannot overwrite one; the control API writes overrides with set_override().
-// Writers take a mutex (they are two threads, and each write is a read of both inputs then a
-// store); readers never do.
+// With replication (replication/), the verdict is the replicas' combined one, set with
+// set_shared(), standing in for this replica's own probes; the override still applies on top.
+// Writers take a mutex (they are up to three threads, and each write is a read of the inputs then
+// a store); readers never do.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 
 #include "conf/model.h"
@@ -47,7 +50,8 @@ class HealthTable {
       : size_(endpoint_count),
         slots_(std::make_unique<std::atomic<uint8_t>[]>(endpoint_count)),
         verdicts_(std::make_unique<model::Status[]>(endpoint_count)),
-        overrides_(std::make_unique<Override[]>(endpoint_count)) {
+        overrides_(std::make_unique<Override[]>(endpoint_count)),
+        shared_(std::make_unique<std::optional<model::Status>[]>(endpoint_count)) {
     for (size_t i = 0; i < size_; ++i) {
       slots_[i].store(uint8_t(model::Status::CheckingEndpoint));
       verdicts_[i] = model::Status::CheckingEndpoint;
@@ -58,7 +62,14 @@ class HealthTable {
   // The probes' verdict (or the status the config fixes).
   void set(model::EndpointId id, model::Status status) {
     std::lock_guard lock(writers_);
+    if (verdicts_[id] != status) verdict_changes_.fetch_add(1, std::memory_order_release);
     verdicts_[id] = status;
+    publish(id);
+  }
+  // The replicas' combined verdict, or nullopt to let this replica's probes decide again.
+  void set_shared(model::EndpointId id, std::optional<model::Status> status) {
+    std::lock_guard lock(writers_);
+    shared_[id] = status;
     publish(id);
   }
   void set_override(model::EndpointId id, Override value) {
@@ -79,13 +90,19 @@ class HealthTable {
     std::lock_guard lock(writers_);
     return overrides_[id];
   }
+  std::optional<model::Status> shared(model::EndpointId id) const {
+    std::lock_guard lock(writers_);
+    return shared_[id];
+  }
+  // Moves whenever a probe verdict changes, so replication finds out without scanning the table.
+  uint64_t verdict_changes() const { return verdict_changes_.load(std::memory_order_acquire); }
   std::span<const std::atomic<uint8_t>> view() const { return {slots_.get(), size_}; }
   size_t size() const { return size_; }
 
  private:
   void publish(model::EndpointId id) {
-    slots_[id].store(static_cast<uint8_t>(apply_override(verdicts_[id], overrides_[id])),
-                     std::memory_order_release);
+    const auto verdict = shared_[id].value_or(verdicts_[id]);
+    slots_[id].store(static_cast<uint8_t>(apply_override(verdict, overrides_[id])), std::memory_order_release);
   }
 
   size_t size_;
@@ -93,6 +110,8 @@ class HealthTable {
   mutable std::mutex writers_;
   std::unique_ptr<model::Status[]> verdicts_;  // under writers_
   std::unique_ptr<Override[]> overrides_;      // under writers_
+  std::unique_ptr<std::optional<model::Status>[]> shared_;  // under writers_
+  std::atomic<uint64_t> verdict_changes_{0};
 };
 
 }  // namespace meridian::probes

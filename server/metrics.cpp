@@ -33,6 +33,35 @@ std::string number(double value) {
 
 }  // namespace
 
+std::string escape_label(std::string_view value);
+
+// With `replication:`: the etcd session and what the sites say of each endpoint.
+static void write_replication(std::string& out, const replication::ReplicaReport& r) {
+  header(out, "meridian_replication_etcd_connected", "gauge",
+         "1 while this replica has a session with etcd (lease, watch), 0 while it answers on its last view.");
+  append(out, "meridian_replication_etcd_connected{{site=\"{}\"}} {}\n", escape_label(r.site), r.connected ? 1 : 0);
+  header(out, "meridian_replication_live_sites", "gauge", "Sites whose lease holds, this one included.");
+  append(out, "meridian_replication_live_sites {}\n", r.live_sites.size());
+  header(out, "meridian_replication_etcd_errors_total", "counter", "etcd requests or watches that failed.");
+  append(out, "meridian_replication_etcd_errors_total {}\n", r.errors);
+  header(out, "meridian_replication_sessions_total", "counter", "Sessions with etcd begun (the first, and each reconnect).");
+  append(out, "meridian_replication_sessions_total {}\n", r.connects);
+  header(out, "meridian_replication_watch_events_total", "counter", "Key changes received from the etcd watch.");
+  append(out, "meridian_replication_watch_events_total {}\n", r.events);
+  header(out, "meridian_replication_writes_total", "counter", "Keys this replica wrote to or deleted from etcd.");
+  append(out, "meridian_replication_writes_total {}\n", r.writes);
+  header(out, "meridian_replication_pending_overrides", "gauge",
+         "Overrides made while etcd was unreachable, not yet written to it.");
+  append(out, "meridian_replication_pending_overrides {}\n", r.pending_overrides);
+  header(out, "meridian_endpoint_sites", "gauge",
+         "Live sites whose verdict on the endpoint is Online or Degraded (the votes the combined verdict counts).");
+  for (const auto& [key, agreement] : r.endpoints) {
+    const auto labels = fmt::format("profile=\"{}\",endpoint=\"{}\"", escape_label(key.first), escape_label(key.second));
+    append(out, "meridian_endpoint_sites{{{},verdict=\"Online\"}} {}\n", labels, agreement.combined.online);
+    append(out, "meridian_endpoint_sites{{{},verdict=\"Degraded\"}} {}\n", labels, agreement.combined.degraded);
+  }
+}
+
 std::string escape_label(std::string_view value) {
   std::string escaped;
   escaped.reserve(value.size());
@@ -202,7 +231,11 @@ void write_metrics(std::string& out, const Running& running,
   append(out, "meridian_config_loaded_timestamp_seconds {}\n",
          std::chrono::duration_cast<std::chrono::seconds>(running.loaded_at.time_since_epoch()).count());
   header(out, "meridian_health_generation", "gauge", "Bumps on every endpoint status or override change.");
-  append(out, "meridian_health_generation {}\n", running.probes->generation() + running.override_changes);
+  std::optional<replication::ReplicaReport> replica;
+  if (running.replica) replica = running.replica->report();
+  append(out, "meridian_health_generation {}\n",
+         running.probes->generation() + running.override_changes + (replica ? replica->shared_changes : 0));
+  if (replica) write_replication(out, *replica);
 }
 
 }  // namespace meridian::server

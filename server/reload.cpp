@@ -101,6 +101,7 @@ Running Reloader::running() const {
   view.reloads_ok = reloads_ok_;
   view.reloads_failed = reloads_failed_;
   view.override_changes = override_changes_;
+  view.replica = replica_view_;
   return view;
 }
 
@@ -155,7 +156,8 @@ OverrideResult Reloader::change_override(const std::string& profile_name, const 
   result.value = after;
   if (after != before) {
     Overrides next = overrides_;
-    next.set({profile_name, endpoint_name}, {after, Clock::now()});
+    const auto since = Clock::now();
+    next.set({profile_name, endpoint_name}, {after, since});
     if (!state_file_.empty()) {
       try {
         next.save(state_file_);
@@ -178,6 +180,7 @@ OverrideResult Reloader::change_override(const std::string& profile_name, const 
     result.changed = true;
     spdlog::info("server: override {}/{} {} -> {}{}", profile_name, endpoint_name, probes::to_string(before),
                  probes::to_string(after), force && action == OverrideAction::drain ? " forced=yes" : "");
+    if (replica_) replica_->publish_override({{profile_name, endpoint_name}, after, since, ""});
   }
   result.status = routing::current_status(context, *profile, index);
   return result;
@@ -252,6 +255,8 @@ ReloadResult Reloader::reload() {
       spdlog::error("server: reload: state file not rewritten: {}", error.what());  // the next change retries
     }
   }
+  // Combined verdicts into the new table before anyone reads it.
+  if (replica_) replica_->attach(config, next.health);
   std::shared_ptr<probes::ProbeService> previous;
   {
     std::lock_guard view(view_);
@@ -292,6 +297,54 @@ ReloadResult Reloader::reload() {
   // by a later collect(), once every worker has moved on.
   malloc_trim(0);
   return result;
+}
+
+void Reloader::replicate(replication::Replica* replica) {
+  std::lock_guard lock(mutex_);
+  replica_ = replica;
+  if (replica_) replica_->attach(store_.current()->shared_config(), health_);
+  std::lock_guard view(view_);
+  replica_view_ = replica;
+}
+
+void Reloader::apply_shared_overrides(const std::vector<replication::OverrideChange>& changes, bool complete) {
+  std::lock_guard lock(mutex_);
+  const auto snapshot = store_.current();
+  if (!probes_ || !snapshot) return;
+  const model::Config& config = snapshot->config();
+  std::map<Overrides::Key, const model::Endpoint*> endpoints;
+  for (const auto& profile : config.profiles)
+    for (const auto& endpoint : profile.endpoints) endpoints[{profile.name, endpoint.name}] = &endpoint;
+  std::map<Overrides::Key, replication::OverrideChange> wanted;
+  if (complete)  // everything not in the set is cleared
+    for (const auto& [key, entry] : overrides_.entries()) wanted[key] = {key, probes::Override::none, Clock::now(), ""};
+  for (const auto& change : changes) wanted[change.key] = change;
+
+  Overrides next = overrides_;
+  uint64_t changed = 0;
+  for (const auto& [key, change] : wanted) {
+    const auto found = endpoints.find(key);
+    if (found == endpoints.end()) continue;  // another config generation's endpoint
+    const probes::Override before = health_->override_of(found->second->id);
+    if (before == change.value) continue;
+    next.set(key, {change.value, change.since});
+    health_->set_override(found->second->id, change.value);
+    ++changed;
+    spdlog::info("server: override {}/{} {} -> {} from={} (through etcd)", key.first, key.second,
+                 probes::to_string(before), probes::to_string(change.value),
+                 change.site.empty() ? "unknown" : change.site);
+  }
+  if (!changed) return;
+  if (!state_file_.empty()) {
+    try {
+      next.save(state_file_);
+    } catch (const StateFileError& error) {
+      spdlog::error("server: overrides from etcd not saved to the state file: {}", error.what());
+    }
+  }
+  std::lock_guard view(view_);
+  overrides_ = std::move(next);
+  override_changes_ += changed;
 }
 
 }  // namespace meridian::server

@@ -23,6 +23,7 @@
 
 #include "conf/model.h"
 #include "probes/probes.h"
+#include "replication/replica.h"
 #include "server/answer_totals.h"
 #include "server/override_rules.h"
 #include "server/overrides.h"
@@ -84,6 +85,7 @@ struct Running {
   uint64_t reloads_ok = 0;
   uint64_t reloads_failed = 0;
   uint64_t override_changes = 0;  // every override set or cleared since start
+  const replication::Replica* replica = nullptr;  // with `replication:`; outlives the control API
 };
 
 // Owns the running generation's probe service and swaps generations. Thread-safe: reload() may
@@ -120,6 +122,14 @@ class Reloader {
                                  OverrideAction action, bool force);
   Running running() const;
 
+  // With `replication:`: every generation from now on is attached to `replica` (combined verdicts
+  // into its health table) and every override change is also written to etcd through it.
+  void replicate(replication::Replica* replica);
+  // Overrides that came through etcd, made on another replica (or this one): applied without the
+  // drain refusal (the replica that took the request checked it) and saved to the state file.
+  // `complete`: the whole set, so an override not in it is cleared.
+  void apply_shared_overrides(const std::vector<replication::OverrideChange>& changes, bool complete);
+
  private:
   void note_failure(ReloadResult& result);  // logs it, records it, sets its generation and time
 
@@ -144,6 +154,8 @@ class Reloader {
   uint64_t reloads_ok_ = 0;
   uint64_t reloads_failed_ = 0;
   uint64_t override_changes_ = 0;
+  replication::Replica* replica_ = nullptr;  // under mutex_
+  const replication::Replica* replica_view_ = nullptr;  // the same, under view_
 };
 
 // The settings that differ between `started` and `now` but only apply at start, by config key.

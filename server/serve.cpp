@@ -13,6 +13,7 @@
 
 #include "conf/config.h"
 #include "probes/probes.h"
+#include "replication/replica.h"
 #include "server/control_api.h"
 #include "server/control_server.h"
 #include "server/metrics.h"
@@ -144,6 +145,16 @@ int serve(const ServeOptions& options) {
   Reloader reloader(options.config_file, store, config, std::move(first), std::move(overrides),
                     settings.state_file, slots);
   first = Generation{};  // the store holds the snapshot; a reload must be able to free it
+  // With `replication:`, verdicts and overrides are shared through etcd (replication/replica.h);
+  // its thread starts with the probes.
+  std::unique_ptr<replication::Replica> replica;
+  if (config->replication.enabled) {
+    replica = std::make_unique<replication::Replica>(
+        config->replication, [&reloader](const std::vector<replication::OverrideChange>& changes, bool complete) {
+          reloader.apply_shared_overrides(changes, complete);
+        });
+    reloader.replicate(replica.get());
+  }
 
   ClientConnections tcp_clients;  // declared before the workers: it outlives them
   // The control port is bound before any worker starts, so a port in use exits 2 as a DNS one does.
@@ -181,6 +192,7 @@ int serve(const ServeOptions& options) {
     return 1;
   }
   first_probes->start();
+  if (replica) replica->start();
   for (unsigned i = 0; i < workers; ++i) {
     std::vector<int> udp, tcp;
     for (const auto& entry : sockets) {
@@ -231,6 +243,10 @@ int serve(const ServeOptions& options) {
   uv_loop_close(&loop);
 
   for (auto& worker : pool) worker->stop();
+  if (replica) {
+    replica->stop();  // before the Reloader it applies overrides to
+    reloader.replicate(nullptr);
+  }
   reloader.stop();
   spdlog::info("server: stopped");
   return 0;

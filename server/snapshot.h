@@ -30,6 +30,7 @@ class Snapshot {
            std::shared_ptr<const resolver::ResolvedTable> resolved = nullptr, CounterSlots slots = {});
 
   const model::Config& config() const { return *config_; }
+  const std::shared_ptr<const model::Config>& shared_config() const { return config_; }
   const geo::GeoDb* geo() const { return geo_.get(); }
   routing::HealthView health() const { return health_->view(); }
   const resolver::ResolvedTable* resolved() const { return resolved_.get(); }

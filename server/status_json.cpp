@@ -127,6 +127,8 @@ std::string status_json(const Running& running, Clock::time_point started) {
   const routing::Context context{config, running.snapshot->health(), running.snapshot->geo(),
                                  config.geo.latency.get()};
   const NameOf names = endpoint_names(config);
+  std::optional<replication::ReplicaReport> replica;
+  if (running.replica) replica = running.replica->report();
   json profiles = json::array();
   json changes = json::array();
   bool all_ready = true;
@@ -153,6 +155,18 @@ std::string status_json(const Running& running, Clock::time_point started) {
       if (endpoint.kind == model::TargetKind::fqdn) target = endpoint.fqdn;
       json geo = endpoint.geo_codes, subnets = json::array();
       for (const auto& subnet : endpoint.subnets) subnets.push_back(subnet.to_string());
+      json sites = nullptr, combined = nullptr;
+      if (replica)
+        if (const auto found = replica->endpoints.find({profile.name, endpoint.name}); found != replica->endpoints.end()) {
+          sites = json::object();
+          for (const auto& [site, verdict] : found->second.sites) sites[site] = model::to_string(verdict);
+          const auto& c = found->second.combined;
+          combined = {{"status", model::to_string(c.status)},
+                      {"online", c.online},
+                      {"degraded", c.degraded},
+                      {"live", c.live},
+                      {"local_only", c.local_only}};
+        }
       endpoints.push_back({{"name", endpoint.name},
                            {"kind", kind_name(endpoint.kind)},
                            {"target", target},
@@ -168,6 +182,8 @@ std::string status_json(const Running& running, Clock::time_point started) {
                            {"monitor", report.probed ? monitor_json(endpoint.monitor) : json(nullptr)},
                            {"status", model::to_string(status)},
                            {"probe_status", model::to_string(report.status)},
+                           {"sites", sites},
+                           {"combined", combined},
                            {"override", probes::to_string(value)},
                            {"override_since", entry ? json(iso_time(entry->since)) : json(nullptr)},
                            {"available", routing::serves(status)},
@@ -221,6 +237,16 @@ std::string status_json(const Running& running, Clock::time_point started) {
                    {"took_ms", r.took.count()},
                    {"restart_needed", r.restart_needed}};
   }
+  json replication = nullptr;
+  if (replica)
+    replication = {{"site", replica->site},
+                   {"healthy_when", replica->healthy_when},
+                   {"etcd", replica->etcd},
+                   {"connected", replica->connected},
+                   {"since", iso_time(replica->since)},
+                   {"last_error", replica->last_error.empty() ? json(nullptr) : json(replica->last_error)},
+                   {"live_sites", replica->live_sites},
+                   {"pending_overrides", replica->pending_overrides}};
   const auto& state_file = running.state_file;  // the one in use: a reload does not change it
   json status = {{"version", MERIDIAN_VERSION},
                  {"started_at", iso_time(started)},
@@ -231,7 +257,9 @@ std::string status_json(const Running& running, Clock::time_point started) {
                    {"loaded_at", iso_time(running.loaded_at)}}},
                  {"last_reload", last_reload},
                  {"reloads", {{"ok", running.reloads_ok}, {"failed", running.reloads_failed}}},
-                 {"health_generation", running.probes->generation() + running.override_changes},
+                 {"health_generation", running.probes->generation() + running.override_changes +
+                                           (replica ? replica->shared_changes : 0)},
+                 {"replication", replication},
                  {"ready", all_ready},
                  {"state_file", state_file.empty() ? json(nullptr) : json(state_file)},
                  {"profiles", profiles},

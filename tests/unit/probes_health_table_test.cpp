@@ -152,3 +152,34 @@ TEST_CASE("a drain replaces a force-up, and a force-up replaces a drain") {
   table.set_override(0, Override::force_up);
   CHECK(table.get(0) == Status::Online);
 }
+
+TEST_CASE("the replicas' combined verdict stands in for the probes' own, under the override") {
+  HealthTable table(2);
+  table.set(0, Status::Degraded);  // this site's probes fail it...
+  table.set_shared(0, Status::Online);  // ...the others reach it
+  CHECK(table.get(0) == Status::Online);
+  CHECK(table.verdict(0) == Status::Degraded);  // the probes' own is kept for publishing
+  CHECK(table.shared(0) == Status::Online);
+  table.set(0, Status::Online);
+  table.set(0, Status::Degraded);  // probe writes do not undo the combined verdict
+  CHECK(table.get(0) == Status::Online);
+  table.set_override(0, Override::drain);
+  CHECK(table.get(0) == Status::Disabled);
+  table.set_override(0, Override::none);
+  table.set_shared(0, std::nullopt);  // back to this site's probes
+  CHECK(table.get(0) == Status::Degraded);
+  CHECK(table.get(1) == Status::CheckingEndpoint);
+}
+
+TEST_CASE("verdict_changes moves with every changed probe verdict and with nothing else") {
+  HealthTable table(2);
+  const auto start = table.verdict_changes();
+  table.set(0, Status::Online);
+  CHECK(table.verdict_changes() == start + 1);
+  table.set(0, Status::Online);  // the same verdict again
+  table.set_shared(1, Status::Degraded);
+  table.set_override(1, Override::drain);
+  CHECK(table.verdict_changes() == start + 1);
+  table.set(1, Status::Degraded);
+  CHECK(table.verdict_changes() == start + 2);
+}
