@@ -52,6 +52,22 @@ void HttpBackend::stop() {
   close(wake_[1]);
 }
 
+void HttpBackend::set_status_from(const std::string& source, int status) {
+  std::lock_guard lock(by_source_mutex_);
+  by_source_[source] = status;
+}
+
+int HttpBackend::status_for(int client) {
+  sockaddr_in peer{};
+  socklen_t length = sizeof peer;
+  char text[INET_ADDRSTRLEN] = "";
+  if (getpeername(client, reinterpret_cast<sockaddr*>(&peer), &length) == 0)
+    inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
+  std::lock_guard lock(by_source_mutex_);
+  const auto found = by_source_.find(text);
+  return found != by_source_.end() ? found->second : status_.load();
+}
+
 void HttpBackend::serve(int listener) {
   std::vector<int> clients;
   while (running_) {
@@ -74,7 +90,7 @@ void HttpBackend::serve(int listener) {
       }
       if (n > 0) {
         ++requests_;
-        const std::string response = "HTTP/1.1 " + std::to_string(status_.load()) +
+        const std::string response = "HTTP/1.1 " + std::to_string(status_for(fds[i].fd)) +
                                      " Status\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
         (void)!send(fds[i].fd, response.data(), response.size(), MSG_NOSIGNAL);
       }

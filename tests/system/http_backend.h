@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -20,6 +22,9 @@ class HttpBackend {
   uint16_t port() const { return port_; }
   uint64_t requests() const { return requests_.load(); }
   void set_status(int status) { status_.store(status); }
+  // Answers requests from `source` (a peer address, "127.0.0.21") with `status` instead: one
+  // probe site that cannot reach the backend while the others can.
+  void set_status_from(const std::string& source, int status);
   // Closes the listening socket: new connections are refused until start().
   void stop();
   void start();
@@ -28,7 +33,10 @@ class HttpBackend {
   void serve(int listener);
   std::string address_;
   uint16_t port_ = 0;
+  int status_for(int client);
   std::atomic<int> status_;
+  std::mutex by_source_mutex_;
+  std::map<std::string, int> by_source_;
   std::atomic<uint64_t> requests_{0};
   std::atomic<bool> running_{false};
   int wake_[2] = {-1, -1};
