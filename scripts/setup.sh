@@ -18,6 +18,8 @@ if [ "$build_only" = 0 ]; then
   packages+=(git ldnsutils mmdb-bin dnsutils knot-dnsutils openssl)
   # Tests only: headless Chromium loads the status page; promtool (Debian's prometheus) checks /metrics.
   packages+=(chromium prometheus)
+  # Tests only: a real etcd cluster on loopback for the replication tests (tests/system/etcd_cluster.h).
+  packages+=(etcd-server etcd-client)
   # Packaging checks: lintian; debootstrap for the install test in a clean root; buildah and
   # podman for the container image.
   packages+=(lintian debootstrap buildah podman curl)
