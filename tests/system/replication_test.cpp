@@ -1,0 +1,279 @@
+// Replicas that agree (issue 22): three `meridian serve` processes, each its own probe site
+// (its own source address), sharing verdicts and overrides through a real etcd cluster on
+// loopback. One site's bad path does not fail a backend; two of three do, on every replica; a
+// drain on one moves all; etcd going away loses no query, and the replicas converge once it is back.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "control_fixtures.h"
+#include "etcd_cluster.h"
+#include "harness.h"
+#include "http_backend.h"
+#include "http_client.h"
+
+using namespace meridian::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* primary_address = "127.0.0.11";
+constexpr const char* secondary_address = "127.0.0.12";
+// Probes every 200 ms, one failure tolerated: a site's verdict moves within 500 ms.
+constexpr const char* replica_config = R"(
+server:
+  probe_source: SOURCE
+  state_file: STATE
+replication:
+  site: SITE
+  etcd: [ETCD]
+  lease_ttl: 2s
+  timeout: 500ms
+zones:
+  - origin: example.test
+    file: {ZONES}/routing.example.test.zone
+profiles:
+  - name: web
+    fqdn: web.example.test
+    method: priority
+    ttl: 5
+    monitor: {protocol: http, path: /healthz, interval: 200ms, timeout: 100ms, tolerated_failures: 1}
+    endpoints:
+      - {name: primary, target: 127.0.0.11, monitor: {port: PRIMARY}}
+      - {name: secondary, target: 127.0.0.12, monitor: {port: SECONDARY}}
+)";
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string source_of(int replica) { return "127.0.0.2" + std::to_string(replica + 1); }
+std::string site_of(int replica) { return "site" + std::to_string(replica + 1); }
+
+class Replicas {
+ public:
+  explicit Replicas(int etcd_members) : etcd(etcd_members), primary(primary_address), secondary(secondary_address) {
+    std::string urls;
+    for (const auto& url : etcd.client_urls()) urls += (urls.empty() ? "" : ", ") + url;
+    for (int i = 0; i < 3; ++i) start(i, urls);
+    for (int i = 0; i < 3; ++i)
+      REQUIRE_MESSAGE(eventually([&] { return live_sites(i) == 3 && answer(i) == primary_address; }, 10s),
+                      replicas[i]->log());
+  }
+
+  void start(int i, const std::string& urls) {
+    const auto config = fill(replica_config, {{"SOURCE", source_of(i)},
+                                              {"STATE", state.path() + "/" + site_of(i) + ".json"},
+                                              {"SITE", site_of(i)},
+                                              {"ETCD", urls},
+                                              {"PRIMARY", std::to_string(primary.port())},
+                                              {"SECONDARY", std::to_string(secondary.port())}});
+    replicas.push_back(std::make_unique<Server>(config));
+  }
+
+  std::string answer(int i) {
+    auto reply = query_udp(replicas[i]->port(), "web.example.test", LDNS_RR_TYPE_A);
+    const auto values = rdatas(reply.get(), LDNS_SECTION_ANSWER, LDNS_RR_TYPE_A);
+    return values.empty() ? "" : values.front();
+  }
+  // Every replica still running answers `expected`, within `deadline`; how long it took.
+  std::optional<std::chrono::milliseconds> all_answer(const std::string& expected, std::chrono::milliseconds deadline,
+                                                      std::vector<int> which = {0, 1, 2}) {
+    const auto start = Clock::now();
+    const bool done = eventually(
+        [&] {
+          for (int i : which)
+            if (answer(i) != expected) return false;
+          return true;
+        },
+        deadline);
+    if (!done) return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  }
+
+  json status(int i) {
+    const auto reply = http_get(replicas[i]->control_port(), "/v1/status");
+    REQUIRE(reply.status == 200);
+    return json::parse(reply.body);
+  }
+  json endpoint(int i, const std::string& name) {
+    for (const auto& e : status(i)["profiles"][0]["endpoints"])
+      if (e["name"] == name) return e;
+    FAIL("no endpoint " << name);
+    return {};
+  }
+  size_t live_sites(int i) { return status(i)["replication"]["live_sites"].size(); }
+  bool connected(int i) { return status(i)["replication"]["connected"].get<bool>(); }
+
+  TempDir state;
+  EtcdCluster etcd;
+  HttpBackend primary, secondary;
+  std::vector<std::unique_ptr<Server>> replicas;
+};
+
+// What the replicas answer over `window` never leaves `expected` (a verdict must not move).
+bool answers_stay(Replicas& r, const std::string& expected, std::chrono::milliseconds window) {
+  const auto until = Clock::now() + window;
+  while (Clock::now() < until)
+    for (int i = 0; i < 3; ++i)
+      if (r.answer(i) != expected) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("replication: one site's bad path does not fail a backend; two of three sites fail it on every replica") {
+  Replicas r(1);
+  r.primary.set_status_from(source_of(0), 503);
+  // site1's own probes say Degraded; the other two say Online, so the combined verdict holds.
+  REQUIRE_MESSAGE(eventually([&] { return r.endpoint(0, "primary")["probe_status"] == "Degraded"; }, 5s),
+                  r.replicas[0]->log());
+  const auto seen = r.endpoint(0, "primary");
+  CHECK(seen["sites"] == json({{"site1", "Degraded"}, {"site2", "Online"}, {"site3", "Online"}}));
+  CHECK(seen["combined"]["status"] == "Online");
+  CHECK(seen["status"] == "Online");
+  CHECK(answers_stay(r, primary_address, 1500ms));  // seven probe intervals
+
+  r.primary.set_status_from(source_of(1), 503);
+  const auto moved = r.all_answer(secondary_address, 3s);
+  REQUIRE_MESSAGE(moved, r.replicas[2]->log());
+  MESSAGE("two of three sites failing moved all three replicas in " << moved->count() << " ms");
+  // Even site3, whose own probes still reach the primary.
+  const auto third = r.endpoint(2, "primary");
+  CHECK(third["probe_status"] == "Online");
+  CHECK(third["combined"]["status"] == "Degraded");
+  CHECK(third["combined"]["degraded"] == 2);
+
+  r.primary.set_status_from(source_of(0), 200);
+  r.primary.set_status_from(source_of(1), 200);
+  CHECK(r.all_answer(primary_address, 3s));
+}
+
+TEST_CASE("replication: a drain made through one replica moves the answer on all three, and so does its undoing") {
+  Replicas r(1);
+  REQUIRE(http_post(r.replicas[1]->control_port(), "/v1/profiles/web/endpoints/primary/drain").status == 200);
+  const auto moved = r.all_answer(secondary_address, 3s);
+  REQUIRE_MESSAGE(moved, r.replicas[0]->log());
+  MESSAGE("a drain on one replica reached all three in " << moved->count() << " ms");
+  // Applied as an override on the others, and saved in their state files (the fallback).
+  CHECK(r.endpoint(0, "primary")["override"] == "drain");
+  CHECK(r.replicas[2]->wait_for_log("override web/primary none -> drain from=site2 (through etcd)"));
+  CHECK(read_file(r.state.path() + "/site3.json").find("\"drain\"") != std::string::npos);
+
+  REQUIRE(http_post(r.replicas[2]->control_port(), "/v1/profiles/web/endpoints/primary/enable").status == 200);
+  CHECK(r.all_answer(primary_address, 3s));
+  CHECK(r.replicas[0]->wait_for_log("override web/primary drain -> none from=site3 (through etcd)"));
+}
+
+TEST_CASE("replication: etcd losing a member, then all of them, loses no query; the replicas converge once it is back") {
+  Replicas r(3);
+  // Every replica tries the first member first: killing it makes them all move on.
+  r.etcd.kill(0);
+  REQUIRE(http_post(r.replicas[0]->control_port(), "/v1/profiles/web/endpoints/primary/drain").status == 200);
+  const auto moved = r.all_answer(secondary_address, 5s);
+  REQUIRE_MESSAGE(moved, r.replicas[1]->log());
+  MESSAGE("with one etcd member down, a drain reached all three replicas in " << moved->count() << " ms");
+
+  r.etcd.kill_all();
+  for (int i = 0; i < 3; ++i)
+    REQUIRE_MESSAGE(eventually([&] { return !r.connected(i); }, 5s), r.replicas[i]->log());
+  // No lost query: every replica answers, from its last combined view.
+  for (int round = 0; round < 20; ++round)
+    for (int i = 0; i < 3; ++i) CHECK(r.answer(i) == secondary_address);
+  const auto metrics = http_get(r.replicas[0]->control_port(), "/metrics").body;
+  CHECK(metrics.find("meridian_replication_etcd_connected{site=\"site1\"} 0") != std::string::npos);
+  CHECK(r.replicas[0]->wait_for_log("replication: etcd unreachable"));
+  // Said once per outage, not once per retry.
+  const auto log = r.replicas[0]->log();
+  CHECK(log.find("replication: etcd unreachable") == log.rfind("replication: etcd unreachable"));
+
+  // An override made meanwhile applies here at once and waits for etcd.
+  REQUIRE(http_post(r.replicas[0]->control_port(), "/v1/profiles/web/endpoints/primary/enable").status == 200);
+  CHECK(r.answer(0) == primary_address);
+  CHECK(r.status(0)["replication"]["pending_overrides"] == 1);
+  CHECK(r.answer(1) == secondary_address);  // the others cannot know yet
+
+  r.etcd.restart_all();
+  const auto converged = r.all_answer(primary_address, 10s);
+  REQUIRE_MESSAGE(converged, r.replicas[1]->log());
+  MESSAGE("after etcd came back, the replicas converged in " << converged->count() << " ms");
+  for (int i = 0; i < 3; ++i) CHECK(eventually([&] { return r.connected(i); }, 5s));
+  CHECK(r.status(0)["replication"]["pending_overrides"] == 0);
+}
+
+TEST_CASE("replication: a killed replica's lease expires and its votes stop counting") {
+  Replicas r(1);
+  r.primary.set_status_from(source_of(0), 503);
+  r.primary.set_status_from(source_of(1), 503);
+  REQUIRE(r.all_answer(secondary_address, 3s));
+  // site2 dies without a word: its Degraded vote counts until its lease (2 s) runs out; then
+  // site1 (Degraded) and site3 (Online) are a tie, which stays Online.
+  const auto killed_at = Clock::now();
+  REQUIRE(kill(r.replicas[1]->pid(), SIGKILL) == 0);
+  const auto back = r.all_answer(primary_address, 8s, {0, 2});
+  REQUIRE_MESSAGE(back, r.replicas[0]->log());
+  const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at);
+  MESSAGE("site2's votes stopped counting " << after.count() << " ms after it was killed");
+  // Not before its lease could have run out: renewed every third of its 2 s, it had at least 1.33 s left.
+  CHECK(after >= 1300ms);
+  CHECK(r.status(0)["replication"]["live_sites"] == json({"site1", "site3"}));
+  CHECK(r.replicas[0]->wait_for_log("replication: site site2 left"));
+}
+
+TEST_CASE("replication: with etcd authentication, the right password gets a session and a wrong one an error, "
+          "while DNS answers on") {
+  EtcdCluster etcd(1);
+  etcd.enable_auth("meridian", "right-password", "/meridian/");
+  HttpBackend backend(primary_address);
+  TempDir dir;
+  const auto config = [&](const std::string& site, const std::string& password) {
+    const auto file = dir.write(site + ".password", password + "\n");
+    return fill(R"(
+replication:
+  site: SITE
+  etcd: [ETCD]
+  username: meridian
+  password_file: PASSWORD
+  lease_ttl: 2s
+  timeout: 500ms
+zones:
+  - origin: example.test
+    file: {ZONES}/routing.example.test.zone
+profiles:
+  - name: web
+    fqdn: web.example.test
+    method: priority
+    monitor: {protocol: http, path: /healthz, interval: 200ms, timeout: 100ms, tolerated_failures: 1}
+    endpoints:
+      - {name: primary, target: 127.0.0.11, monitor: {port: PORT}}
+)",
+                {{"SITE", site}, {"ETCD", etcd.client_url(0)}, {"PASSWORD", file}, {"PORT", std::to_string(backend.port())}});
+  };
+  Server good(config("good", "right-password"));
+  Server bad(config("bad", "wrong-password"));
+  const auto replication = [](Server& server) {
+    const auto reply = http_get(server.control_port(), "/v1/status");
+    REQUIRE(reply.status == 200);
+    return json::parse(reply.body)["replication"];
+  };
+  REQUIRE_MESSAGE(eventually([&] { return replication(good)["connected"] == true; }, 5s), good.log());
+  CHECK(etcd.etcdctl({"get", "/meridian/sites/good"}).find("/meridian/sites/good") != std::string::npos);
+  REQUIRE_MESSAGE(eventually([&] { return !replication(bad)["last_error"].is_null(); }, 5s), bad.log());
+  CHECK(replication(bad)["connected"] == false);
+  CHECK(replication(bad)["last_error"].get<std::string>().find("authentication failed") != std::string::npos);
+  CHECK(bad.wait_for_log("replication: cannot reach etcd"));
+  const auto reply = query_udp(bad.port(), "web.example.test", LDNS_RR_TYPE_A);
+  CHECK(rdatas(reply.get(), LDNS_SECTION_ANSWER, LDNS_RR_TYPE_A) == std::vector<std::string>{primary_address});
+}
