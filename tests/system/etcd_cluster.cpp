@@ -235,15 +235,15 @@ HttpReply request(uint16_t port, const std::string& path, const std::string* jso
 
 }  // namespace
 
-EtcdCluster::EtcdCluster(int members) {
+EtcdCluster::EtcdCluster(int members, std::optional<Tls> tls) : tls_(std::move(tls)) {
   if (members < 1) throw std::invalid_argument("etcd cluster: at least one member");
   token_ = "meridian-test-" + dir_.path().substr(dir_.path().rfind('-') + 1);
-  const auto ports = free_ports(2 * members);
+  const auto ports = free_ports(3 * members);
   for (int i = 0; i < members; ++i) {
     const std::string name = "m" + std::to_string(i);
-    members_.push_back(
-        {ports[2 * i], ports[2 * i + 1], dir_.path() + "/" + name, dir_.path() + "/" + name + ".log"});
-    initial_cluster_ += (i ? "," : "") + name + "=http://127.0.0.1:" + std::to_string(ports[2 * i + 1]);
+    members_.push_back({ports[3 * i], ports[3 * i + 1], ports[3 * i + 2], dir_.path() + "/" + name,
+                        dir_.path() + "/" + name + ".log"});
+    initial_cluster_ += (i ? "," : "") + name + "=http://127.0.0.1:" + std::to_string(ports[3 * i + 1]);
   }
   processes_.pids.assign(members, -1);
   std::vector<int> all;
@@ -281,7 +281,7 @@ uint16_t EtcdCluster::client_port(int member) const {
 }
 
 std::string EtcdCluster::client_url(int member) const {
-  return "http://127.0.0.1:" + std::to_string(client_port(member));
+  return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(client_port(member));
 }
 
 std::vector<std::string> EtcdCluster::client_urls() const {
@@ -294,6 +294,7 @@ void EtcdCluster::start(int member, bool new_cluster) {
   const Member& m = at(member);
   const std::string client = client_url(member);
   const std::string peer = "http://127.0.0.1:" + std::to_string(m.peer_port);
+  const std::string metrics = "http://127.0.0.1:" + std::to_string(m.metrics_port);
   // clang-format off
   std::vector<std::string> command{
       kEtcd,
@@ -307,7 +308,11 @@ void EtcdCluster::start(int member, bool new_cluster) {
       // Half etcd's defaults (100 ms, 1 s), so that elections take well under a second: loopback
       // has none of the latency the defaults allow for.
       "--heartbeat-interval", "50", "--election-timeout", "500",
+      "--listen-metrics-urls", metrics,
       "--logger", "zap"};  // 3.4's default logger, capnslog, is deprecated
+  if (tls_)
+    command.insert(command.end(), {"--cert-file", tls_->cert, "--key-file", tls_->key,
+                                   "--trusted-ca-file", tls_->ca, "--client-cert-auth"});
   // clang-format on
   auto env = environment({});
   auto argv = pointers(command);
@@ -373,7 +378,7 @@ void EtcdCluster::restart_all() {
 }
 
 bool EtcdCluster::healthy(int member) const {
-  const auto reply = request(client_port(member), "/health", nullptr, "", 2s);
+  const auto reply = request(at(member).metrics_port, "/health", nullptr, "", 2s);
   if (reply.status != 200) return false;
   const auto body = nlohmann::json::parse(reply.body, nullptr, false);
   return body.is_object() && body.value("health", "") == "true";

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,7 +21,13 @@ namespace meridian::test {
 // tails, having stopped what it started). Failures of the other calls throw the same way.
 class EtcdCluster {
  public:
-  explicit EtcdCluster(int members = 1);
+  // TLS on the client URLs (https://), with client certificates required: the server's
+  // certificate and key and the CA that signed both it and the clients'. Health is then read from
+  // a plain-HTTP metrics URL of each member.
+  struct Tls {
+    std::string ca, cert, key;
+  };
+  explicit EtcdCluster(int members = 1, std::optional<Tls> tls = std::nullopt);
   // Stops every running member by its PID, one after another (SIGTERM, SIGKILL after 5 s), and
   // removes the folder.
   ~EtcdCluster();
@@ -64,6 +71,7 @@ class EtcdCluster {
   struct Member {
     uint16_t client_port = 0;
     uint16_t peer_port = 0;
+    uint16_t metrics_port = 0;  // /health over plain HTTP
     std::string data_dir;
     std::string log_file;
   };
@@ -82,6 +90,7 @@ class EtcdCluster {
 
   TempDir dir_;
   std::string token_;  // --initial-cluster-token, unique to this cluster
+  std::optional<Tls> tls_;
   std::string initial_cluster_;
   std::vector<Member> members_;
   mutable Processes processes_;  // running() reaps a member that exited on its own
