@@ -259,6 +259,7 @@ struct ReplicationSettings {
   std::string username;                           // etcd authentication, with password_file
   std::string password;                           // read from password_file at load
   int line = 0;                                   // of the `replication:` section
+  bool operator==(const ReplicationSettings&) const = default;
 };
 
 struct Config {

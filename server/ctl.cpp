@@ -91,8 +91,17 @@ void print_status(const json& status) {
   fmt::print("ready: {}  health generation {}  state file {}\n\n",
              status.value("ready", false) ? "yes" : "no", text_or(status["health_generation"]),
              text_or(status["state_file"], "none (overrides kept in memory)"));
+  const json& replication = status.value("replication", json());
+  if (replication.is_object()) {
+    std::string sites;
+    for (const auto& site : replication["live_sites"]) sites += (sites.empty() ? "" : ", ") + text_or(site);
+    fmt::print("replication: site {}  etcd {} {} since {}  live sites: {}\n\n", text_or(replication["site"]),
+               text_or(replication["etcd"]), replication.value("connected", false) ? "connected" : "UNREACHABLE",
+               text_or(replication["since"]), sites);
+  }
   std::vector<std::vector<std::string>> rows{
       {"PROFILE", "ENDPOINT", "TARGET", "STATUS", "PROBES", "OVERRIDE", "REASON", "LAST CHANGE"}};
+  if (replication.is_object()) rows.front().insert(rows.front().begin() + 5, "SITES");
   for (const auto& profile : status["profiles"]) {
     for (const auto& endpoint : profile["endpoints"]) {
       std::string target = text_or(endpoint["target"]);
@@ -102,6 +111,14 @@ void print_status(const json& status) {
                       text_or(endpoint["status"]), text_or(endpoint["probe_status"]),
                       value == "none" ? "-" : value, text_or(endpoint["reason"], ""),
                       text_or(endpoint["last_change"])});
+      if (replication.is_object()) {
+        // The votes the combined verdict counted: "2 online, 1 degraded".
+        const json& combined = endpoint.value("combined", json());
+        const std::string votes = combined.is_object() ? fmt::format("{} online, {} degraded",
+                                                                     combined.value("online", 0), combined.value("degraded", 0))
+                                                       : "-";
+        rows.back().insert(rows.back().begin() + 5, votes);
+      }
     }
   }
   print_table(rows);

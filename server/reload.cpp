@@ -57,12 +57,18 @@ std::vector<std::string> restart_needed(const model::ServerSettings& started,
   return changed;
 }
 
+bool same_replication(model::ReplicationSettings started, model::ReplicationSettings now) {
+  started.line = now.line = 0;  // moved lines are no change
+  return started == now;
+}
+
 Reloader::Reloader(std::string config_file, SnapshotStore& store,
                    std::shared_ptr<const model::Config> running, Generation generation, Overrides overrides,
                    std::string state_file, CounterSlots slots)
     : config_file_(std::move(config_file)),
       store_(store),
       started_(running->server),
+      started_replication_(running->replication),
       state_file_(std::move(state_file)),
       slots_(slots),
       probes_(std::move(generation.probes)),
@@ -243,6 +249,8 @@ ReloadResult Reloader::reload() {
   }
 
   result.restart_needed = restart_needed(started_, config->server);
+  // The etcd session, the site and how sites agree are set up once, at start.
+  if (!same_replication(started_replication_, config->replication)) result.restart_needed.push_back("replication");
   for (const auto& setting : result.restart_needed)
     spdlog::warn("server: reload: {} changed; restart to apply", setting);
   for (const auto& [profile, endpoint] : dropped)

@@ -137,6 +137,7 @@ class Reloader {
   const std::string config_file_;
   SnapshotStore& store_;
   const model::ServerSettings started_;  // the file's server settings at start
+  const model::ReplicationSettings started_replication_;
   const std::string state_file_;
   const CounterSlots slots_;
   // What running() reads, changed under both mutexes, read under view_ alone: a status page or a
@@ -161,5 +162,7 @@ class Reloader {
 // The settings that differ between `started` and `now` but only apply at start, by config key.
 std::vector<std::string> restart_needed(const model::ServerSettings& started,
                                         const model::ServerSettings& now);
+// Whether the `replication:` sections say the same (where they are written aside).
+bool same_replication(model::ReplicationSettings started, model::ReplicationSettings now);
 
 }  // namespace meridian::server

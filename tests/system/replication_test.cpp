@@ -149,6 +149,12 @@ TEST_CASE("replication: one site's bad path does not fail a backend; two of thre
   CHECK(seen["combined"]["status"] == "Online");
   CHECK(seen["status"] == "Online");
   CHECK(answers_stay(r, primary_address, 1500ms));  // seven probe intervals
+  // `meridian ctl status` shows the session and the votes.
+  const auto ctl = run_meridian({"ctl", "--control", "127.0.0.1:" + std::to_string(r.replicas[0]->control_port()), "status"});
+  CHECK(ctl.exit_code == 0);
+  CHECK_MESSAGE(ctl.out.find("replication: site site1") != std::string::npos, ctl.out);
+  CHECK_MESSAGE(ctl.out.find("live sites: site1, site2, site3") != std::string::npos, ctl.out);
+  CHECK_MESSAGE(ctl.out.find("2 online, 1 degraded") != std::string::npos, ctl.out);
 
   r.primary.set_status_from(source_of(1), 503);
   const auto moved = r.all_answer(secondary_address, 3s);

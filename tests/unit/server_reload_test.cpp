@@ -137,3 +137,20 @@ TEST_CASE("listen, workers and control are reported when they change, nothing el
   now.listen.push_back(address("[::1]:5300"));
   CHECK(server::restart_needed(started, now) == std::vector<std::string>{"server.listen"});
 }
+
+TEST_CASE("a replication section that changes needs a restart; one that only moved does not") {
+  model::ReplicationSettings started;
+  started.enabled = true;
+  started.site = "westeurope";
+  started.etcd = {"http://127.0.0.1:2379"};
+  started.line = 12;
+  auto now = started;
+  now.line = 20;
+  CHECK(server::same_replication(started, now));
+  now.healthy_fraction = 0.18;
+  CHECK_FALSE(server::same_replication(started, now));
+  now = started;
+  now.etcd.push_back("http://127.0.0.1:2380");
+  CHECK_FALSE(server::same_replication(started, now));
+  CHECK_FALSE(server::same_replication(model::ReplicationSettings{}, started));  // added at reload
+}
