@@ -83,6 +83,7 @@ class Loader {
       const auto f = reader_.check_keys(node,
                                         {"listen", "workers", "control", "control_token_file", "state_file",
                                          "nsid", "version", "udp_payload", "tcp_idle_timeout", "tcp_max_connections",
+                                         "probe_source",
                                          // TCP limits (read_tcp_limits)
                                          "tcp_max_connections_per_client", "tcp_max_queries_per_connection",
                                          "tcp_max_connection_time", "tcp_message_timeout",
@@ -119,6 +120,7 @@ class Loader {
       }
       if (const auto& n = f["tcp_max_connections"])
         server.tcp_max_connections = reader_.integer(n, "tcp_max_connections", 1, 1000000);
+      if (const auto& n = f["probe_source"]) server.probe_source = read_probe_source(n);
       read_tcp_limits(f, server);
       read_accounts(reader_, f, server);
     }
@@ -127,6 +129,27 @@ class Loader {
       server.listen.push_back(*geo::SocketAddress::parse("127.0.0.1:5300"));
       server.listen.push_back(*geo::SocketAddress::parse("[::1]:5300"));
     }
+  }
+
+  // One address or a list, at most one per family: a probe's source must match its target's family.
+  std::vector<geo::Address> read_probe_source(const YAML::Node& node) const {
+    std::vector<geo::Address> sources;
+    const auto add = [&](const YAML::Node& entry) {
+      const auto text = reader_.string(entry, "probe_source");
+      const auto address = geo::Address::parse(text);
+      if (!address) reader_.fail(entry, fmt::format("probe_source \"{}\" is not an IP address (no port)", text));
+      for (const auto& earlier : sources)
+        if (earlier.family == address->family)
+          reader_.fail(entry, fmt::format("probe_source has two IPv{} addresses ({} and {}): at most one per family",
+                                          address->family == geo::Family::v4 ? 4 : 6, earlier.to_string(), text));
+      sources.push_back(*address);
+    };
+    if (node.IsSequence()) {
+      for (const auto& entry : node) add(entry);
+    } else {
+      add(node);
+    }
+    return sources;
   }
 
   // The TCP limits per client and per connection (model::ServerSettings says what each does).

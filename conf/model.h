@@ -184,6 +184,10 @@ struct ServerSettings {
   // hide-version), since a version string mostly helps whoever scans for old servers.
   std::string version;
   uint16_t udp_payload = 1232;
+  // Where health probes are sent from, at most one address per family: replicas sharing a host
+  // (each on its own loopback address) or a multi-homed host then probe from a known source.
+  // A target of a family without one is probed from the kernel's choice.
+  std::vector<geo::Address> probe_source;
   Duration tcp_idle_timeout = std::chrono::seconds(10);
   // Open TCP connections, over all workers (each worker takes its share): at the limit, a new
   // connection closes the one that has been quiet longest (RFC 7766 10).

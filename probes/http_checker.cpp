@@ -3,12 +3,14 @@
 #include "probes/http_checker.h"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "probes/http_request.h"
 #include "probes/outcome.h"
+#include "probes/target.h"
 
 namespace meridian::probes {
 
@@ -16,7 +18,8 @@ struct HttpChecker::Transfer {
   CurlEasyPtr easy;
   CurlListPtr headers;
   CurlListPtr connect_to;
-  model::Monitor monitor;  // for judging: expected statuses, timeout
+  model::Monitor monitor;              // for judging: expected statuses, timeout
+  std::optional<geo::Address> source;  // server.probe_source bound, named if that fails
   Callback done;
   size_t body_bytes = 0;
 };
@@ -50,8 +53,8 @@ CurlListPtr make_list(const std::vector<std::string>& lines) {
 
 }  // namespace
 
-HttpChecker::HttpChecker(uv_loop_t* loop)
-    : loop_(loop), multi_(curl_multi_init()), timer_(make_timer(loop, this)) {
+HttpChecker::HttpChecker(uv_loop_t* loop, std::vector<geo::Address> sources)
+    : loop_(loop), sources_(std::move(sources)), multi_(curl_multi_init()), timer_(make_timer(loop, this)) {
   if (!multi_) throw std::runtime_error("curl_multi_init failed");
   curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETFUNCTION, &HttpChecker::on_socket);
   curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETDATA, this);
@@ -84,6 +87,12 @@ void HttpChecker::check(const geo::Address& address, const model::Monitor& monit
     curl_easy_setopt(easy, CURLOPT_CONNECT_TO, transfer->connect_to.get());
   }
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers.get());
+  transfer->source = probe_source(sources_, address.family);
+  if (transfer->source) {
+    // "host!": an address to bind, never taken for an interface name (curl copies the string).
+    const std::string interface = "host!" + transfer->source->to_string();
+    curl_easy_setopt(easy, CURLOPT_INTERFACE, interface.c_str());
+  }
   curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   // 0 would mean no timeout at all to curl.
@@ -175,7 +184,7 @@ void HttpChecker::finish_done_transfers() {
     outcome.code = message->data.result;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &outcome.http_status);
     curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &outcome.os_errno);
-    Result result = judge_http(outcome, found->second->monitor);
+    Result result = judge_http(outcome, found->second->monitor, found->second->source);
     curl_multi_remove_handle(multi_.get(), easy);
     finished.emplace_back(std::move(found->second->done), std::move(result));
     transfers_.erase(found);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "conf/model.h"
 #include "geo/net.h"
@@ -26,7 +27,8 @@ class HttpChecker {
   // all that matters.
   static constexpr size_t body_limit = 64 * 1024;
 
-  explicit HttpChecker(uv_loop_t* loop);
+  // Probes leave from the source in `sources` of their target's family (server.probe_source).
+  HttpChecker(uv_loop_t* loop, std::vector<geo::Address> sources);
   // Cancels the transfers in flight without calling them back.
   ~HttpChecker();
   HttpChecker(const HttpChecker&) = delete;
@@ -49,6 +51,7 @@ class HttpChecker {
   void finish_done_transfers();
 
   uv_loop_t* loop_;
+  std::vector<geo::Address> sources_;
   CurlMultiPtr multi_;
   UvPtr<uv_timer_t> timer_;
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> transfers_;

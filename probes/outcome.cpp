@@ -24,6 +24,12 @@ Result timeout_result(model::Duration timeout) {
   return {false, "timeout after " + format_duration(timeout)};
 }
 
+Result bind_failure(const geo::Address& source, int status) {
+  std::string reason = "cannot bind probe source " + source.to_string();
+  if (status < 0) reason += std::string(": ") + uv_strerror(status);
+  return {false, std::move(reason)};
+}
+
 namespace {
 
 std::string connect_reason(long os_errno) {
@@ -38,7 +44,8 @@ std::string connect_reason(long os_errno) {
 
 }  // namespace
 
-Result judge_http(const HttpOutcome& outcome, const model::Monitor& monitor) {
+Result judge_http(const HttpOutcome& outcome, const model::Monitor& monitor,
+                  const std::optional<geo::Address>& source) {
   if (outcome.http_status > 0) {
     bool ok = status_expected(outcome.http_status, monitor.expected_status);
     return {ok, "HTTP " + std::to_string(outcome.http_status)};
@@ -46,6 +53,9 @@ Result judge_http(const HttpOutcome& outcome, const model::Monitor& monitor) {
   switch (outcome.code) {
     case CURLE_OPERATION_TIMEDOUT: return timeout_result(monitor.timeout);
     case CURLE_COULDNT_CONNECT: return {false, connect_reason(outcome.os_errno)};
+    case CURLE_INTERFACE_FAILED:
+      if (source) return bind_failure(*source, uv_translate_sys_error(int(outcome.os_errno)));
+      return {false, curl_easy_strerror(outcome.code)};
     case CURLE_SSL_CONNECT_ERROR: return {false, "TLS handshake failed"};
     case CURLE_PEER_FAILED_VERIFICATION: return {false, "TLS certificate verification failed"};
     case CURLE_SSL_CACERT_BADFILE: return {false, "TLS CA certificates unreadable"};

@@ -4,10 +4,12 @@
 
 #include <curl/curl.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "conf/model.h"
+#include "geo/net.h"
 #include "probes/result.h"
 
 namespace meridian::probes {
@@ -26,12 +28,18 @@ struct HttpOutcome {
 
 // The status is all that matters: once a status line arrived, the verdict is whether it is
 // expected, whatever happened to the body afterwards (cut at our size limit, timed out, reset).
-// Redirects are not followed, so a 302 is judged like any other status.
-Result judge_http(const HttpOutcome& outcome, const model::Monitor& monitor);
+// Redirects are not followed, so a 302 is judged like any other status. `source` is the probe
+// source the transfer was to bind (CURLOPT_INTERFACE), named when that failed.
+Result judge_http(const HttpOutcome& outcome, const model::Monitor& monitor,
+                  const std::optional<geo::Address>& source = std::nullopt);
 
 // `status` is the libuv connect status (0 or a negative UV_E* code).
 Result judge_tcp(int status);
 
 Result timeout_result(model::Duration timeout);
+
+// The probe source could not be bound (not an address of this host, say): a failed connect.
+// `status` is a libuv error code (negative), or 0 when the cause is unknown.
+Result bind_failure(const geo::Address& source, int status);
 
 }  // namespace meridian::probes

@@ -88,8 +88,8 @@ ProbeLoop::ProbeLoop(std::shared_ptr<const model::Config> config, const std::vec
       loop_(make_loop()) {
   stop_signal_ = make_async(
       loop_.get(), [](uv_async_t* async) { static_cast<ProbeLoop*>(async->data)->shutdown(); }, this);
-  http_ = std::make_unique<HttpChecker>(loop_.get());
-  tcp_ = std::make_unique<TcpChecker>(loop_.get());
+  http_ = std::make_unique<HttpChecker>(loop_.get(), config_->server.probe_source);
+  tcp_ = std::make_unique<TcpChecker>(loop_.get(), config_->server.probe_source);
   for (size_t p = 0; p < quiet_.size(); ++p) quiet_[p] = carry.is_quiet(p);
   for (const auto& plan : plans_) {
     if (plan.resolve) {

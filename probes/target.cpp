@@ -1,4 +1,4 @@
-// Picks the resolved address an FQDN endpoint's probes go to.
+// Picks the resolved address an FQDN endpoint's probes go to, and the source probes leave from.
 #include "probes/target.h"
 
 #include <algorithm>
@@ -13,6 +13,13 @@ std::optional<geo::Address> probe_address(std::span<const geo::Address> resolved
   if (auto v4 = first_of(geo::Family::v4); v4 != resolved.end()) return *v4;
   if (auto v6 = first_of(geo::Family::v6); v6 != resolved.end()) return *v6;
   return std::nullopt;
+}
+
+std::optional<geo::Address> probe_source(std::span<const geo::Address> sources, geo::Family family) {
+  auto found = std::find_if(sources.begin(), sources.end(),
+                            [family](const geo::Address& source) { return source.family == family; });
+  if (found == sources.end()) return std::nullopt;
+  return *found;
 }
 
 }  // namespace meridian::probes

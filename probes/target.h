@@ -18,4 +18,8 @@ namespace meridian::probes {
 
 std::optional<geo::Address> probe_address(std::span<const geo::Address> resolved);
 
+// The server.probe_source address a probe of a `family` target leaves from; empty: the kernel's
+// choice (a socket can only bind a source of its own family).
+std::optional<geo::Address> probe_source(std::span<const geo::Address> sources, geo::Family family);
+
 }  // namespace meridian::probes

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "probes/outcome.h"
+#include "probes/target.h"
 
 namespace meridian::probes {
 
@@ -49,7 +50,8 @@ sockaddr_storage socket_address(const geo::Address& address, uint16_t port) {
 
 }  // namespace
 
-TcpChecker::TcpChecker(uv_loop_t* loop) : loop_(loop) {}
+TcpChecker::TcpChecker(uv_loop_t* loop, std::vector<geo::Address> sources)
+    : loop_(loop), sources_(std::move(sources)) {}
 TcpChecker::~TcpChecker() = default;
 
 void TcpChecker::check(const geo::Address& address, uint16_t port, model::Duration timeout, Callback done) {
@@ -67,6 +69,16 @@ void TcpChecker::check(const geo::Address& address, uint16_t port, model::Durati
     Result result = self->early ? *self->early : timeout_result(self->timeout);
     self->owner->finish(self, std::move(result));
   };
+
+  if (auto source = probe_source(sources_, address.family)) {
+    sockaddr_storage local = socket_address(*source, 0);  // port 0: the kernel picks one, as unbound
+    int bound = uv_tcp_bind(attempt->tcp.get(), reinterpret_cast<const sockaddr*>(&local), 0);
+    if (bound < 0) {
+      attempt->early = bind_failure(*source, bound);
+      uv_timer_start(attempt->timer.get(), on_timer, 0, 0);
+      return;
+    }
+  }
 
   auto request = std::make_unique<uv_connect_t>();
   request->data = attempt;

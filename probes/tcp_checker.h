@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "conf/model.h"
 #include "geo/net.h"
@@ -19,7 +20,8 @@ class TcpChecker {
  public:
   using Callback = std::function<void(Result)>;
 
-  explicit TcpChecker(uv_loop_t* loop);
+  // Connects leave from the source in `sources` of their target's family (server.probe_source).
+  TcpChecker(uv_loop_t* loop, std::vector<geo::Address> sources);
   // Cancels the attempts in flight without calling them back.
   ~TcpChecker();
   TcpChecker(const TcpChecker&) = delete;
@@ -34,6 +36,7 @@ class TcpChecker {
   void finish(Attempt* attempt, Result result);
 
   uv_loop_t* loop_;
+  std::vector<geo::Address> sources_;
   std::unordered_map<Attempt*, std::unique_ptr<Attempt>> attempts_;
 };
 

@@ -1,6 +1,7 @@
 // Real local backends for the probes tests, all on 127.0.0.1 (or ::1): a tiny HTTP/1.1 server whose
-// answer the test sets (status, body size, redirect, or no answer at all), a listener whose
-// accept queue is full (connects hang), and `openssl s_server` for HTTPS.
+// answer the test sets (status, body size, redirect, or no answer at all) and which records where
+// each connection came from, a listener whose accept queue is full (connects hang), and
+// `openssl s_server` for HTTPS.
 //
 // Hand-written rather than cpp-httplib: Debian's httplib is a compiled library, and the probes
 // test executable links nothing beyond meridian_probes and doctest.
@@ -153,6 +154,11 @@ class HttpBackend {
     std::lock_guard lock(mutex_);
     return last_;
   }
+  // The source address of every connection accepted, in order (TCP probes send no request).
+  std::vector<std::string> peers() const {
+    std::lock_guard lock(mutex_);
+    return peers_;
+  }
 
  private:
   void serve() {
@@ -160,10 +166,25 @@ class HttpBackend {
       pollfd fds[2] = {{listener_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
       if (poll(fds, 2, -1) < 0) continue;
       if (fds[1].revents) return;
-      int client = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+      sockaddr_storage peer{};
+      socklen_t length = sizeof peer;
+      int client = accept4(listener_, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC);
       if (client < 0) continue;
+      {
+        std::lock_guard lock(mutex_);
+        peers_.push_back(peer_address(peer));
+      }
       handle(client);
     }
+  }
+
+  static std::string peer_address(const sockaddr_storage& peer) {
+    char text[INET6_ADDRSTRLEN] = "";
+    if (peer.ss_family == AF_INET)
+      inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(peer).sin_addr, text, sizeof text);
+    else
+      inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr, text, sizeof text);
+    return text;
   }
 
   static std::string header_value(const std::string& head, const std::string& name) {
@@ -245,6 +266,7 @@ class HttpBackend {
   bool hang_ = false;
   std::map<int, uint64_t> answered_;
   Request last_;
+  std::vector<std::string> peers_;
   std::vector<int> held_;
   std::atomic<uint64_t> requests_{0};
 };

@@ -90,3 +90,13 @@ TEST_CASE("TCP connects: success, refused, other errors, timeouts") {
   CHECK_FALSE(timeout.ok);
   CHECK(timeout.reason == "timeout after 250ms");
 }
+
+TEST_CASE("a probe source that cannot be bound is named in the reason, from curl and from libuv") {
+  const auto source = *geo::Address::parse("192.0.2.1");
+  const auto http =
+      judge_http(HttpOutcome{CURLE_INTERFACE_FAILED, 0, EADDRNOTAVAIL}, model::Monitor{}, source);
+  CHECK_FALSE(http.ok);
+  CHECK(http.reason == "cannot bind probe source 192.0.2.1: address not available");
+  CHECK(probes::bind_failure(source, UV_EADDRNOTAVAIL).reason == http.reason);
+  CHECK(probes::bind_failure(source, 0).reason == "cannot bind probe source 192.0.2.1");
+}
