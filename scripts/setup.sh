@@ -16,6 +16,8 @@ build_only=0
 if [ "$build_only" = 0 ]; then
   # Development and tests: clients, tools and the examples' data.
   packages+=(git ldnsutils mmdb-bin dnsutils knot-dnsutils openssl)
+  # The examples' fake clusters: http.server in README's failover walkthrough, examples/replicas/backend.py.
+  packages+=(python3)
   # Tests only: headless Chromium loads the status page; promtool (Debian's prometheus) checks /metrics.
   packages+=(chromium prometheus)
   # Tests only: a real etcd cluster on loopback for the replication tests (tests/system/etcd_cluster.h).

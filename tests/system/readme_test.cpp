@@ -229,6 +229,7 @@ BlockResult check_block(std::string block) {
     const std::string file = root + "/host" + (*it)[2].str();
     fs::create_directories(fs::path(file).parent_path());
     if ((*it)[1] == "control_token_file") std::ofstream(file) << "readme-test-token\n";
+    if ((*it)[1] == "password_file") std::ofstream(file) << "readme-test-password\n";  // read at load
     rewritten.append(tail, (*it)[0].first) += (*it)[1].str() + ": " + file;
     tail = (*it)[0].second;
   }
