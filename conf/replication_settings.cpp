@@ -92,11 +92,21 @@ model::ReplicationSettings read_replication(const YamlReader& reader, const YAML
                 "replication timeout must be at most a third of lease_ttl, or one slow request would let the lease expire");
   if (const auto& n = f["tls"]) {
     const auto t = reader.check_keys(n, {"ca", "cert", "key"}, "replication tls");
-    if (const auto& v = t["ca"]) settings.ca_file = reader.path(v, "tls ca");
-    if (const auto& v = t["cert"]) settings.cert_file = reader.path(v, "tls cert");
-    if (const auto& v = t["key"]) settings.key_file = reader.path(v, "tls key");
+    // Read now, as password_file is: a missing file is a config error, not a replica that
+    // silently never joins.
+    const auto readable = [&](const YAML::Node& v, const char* what) {
+      auto file = reader.path(v, what);
+      if (!std::ifstream(file)) reader.fail(v, fmt::format("{} {}: {}", what, file, std::strerror(errno)));
+      return file;
+    };
+    if (const auto& v = t["ca"]) settings.ca_file = readable(v, "tls ca");
+    if (const auto& v = t["cert"]) settings.cert_file = readable(v, "tls cert");
+    if (const auto& v = t["key"]) settings.key_file = readable(v, "tls key");
     if (settings.cert_file.empty() != settings.key_file.empty())
       reader.fail(n, "tls cert and key go together");
+    for (const auto& url : settings.etcd)
+      if (url.starts_with("http://"))
+        reader.fail(n, fmt::format("tls is set but etcd URL {} is plain http://; write https://", url));
   }
   if (const auto& n = f["username"]) settings.username = reader.string(n, "replication username");
   if (const auto& n = f["password_file"]) {

@@ -1,7 +1,6 @@
-// Replicas that agree (issue 22), its first piece: how the verdicts that several sites hold on
-// one endpoint combine into the one routing reads. A pure function, so that every replica,
-// given the same verdicts, decides the same. Nothing calls it yet: the etcd watch that will
-// feed it, and the health-table write that will publish it, are the next steps.
+// How the verdicts that several sites hold on one endpoint combine into the one routing reads
+// (replica.h feeds it from the etcd watch and writes the result into the health table). A pure
+// function, so that every replica, given the same verdicts, decides the same.
 #pragma once
 
 #include <chrono>

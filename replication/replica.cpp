@@ -132,7 +132,8 @@ std::optional<Status> Replica::shared_verdict_locked(const Key& key, Status loca
   const auto forever = Clock::time_point::max();
   sites.push_back({settings_.site, local, forever});
   if (const auto found = remote_.find(key); found != remote_.end()) {
-    const auto expires = connected_ ? forever : lost_at_ + settings_.lease_ttl;
+    // Once stale (recompute_locked decides, so /v1/status says what the table holds) they are gone.
+    const auto expires = stale_ ? Clock::time_point::min() : forever;
     for (const auto& [site, status] : found->second)
       if (live_sites_.contains(site)) sites.push_back({site, status, expires});
   }
@@ -146,7 +147,14 @@ std::optional<Status> Replica::shared_verdict_locked(const Key& key, Status loca
 
 void Replica::recompute_locked(Clock::time_point now) {
   if (!config_ || !health_) return;
-  if (!connected_ && now >= lost_at_ + settings_.lease_ttl) stale_ = true;
+  if (!connected_ && !stale_ && now >= lost_at_ + settings_.lease_ttl) {
+    // Their leases would have run out by now: the other sites stop counting, and stop being
+    // listed as live, until a new session reads them again.
+    stale_ = true;
+    remote_.clear();
+    live_sites_ = {settings_.site};
+    spdlog::warn("replication: etcd still unreachable after the lease TTL; routing on this site's probes alone");
+  }
   for (const auto& profile : config_->profiles)
     for (const auto& endpoint : profile.endpoints) {
       const auto want = shared_verdict_locked({profile.name, endpoint.name}, health_->verdict(endpoint.id), now, nullptr);
@@ -395,7 +403,7 @@ void Replica::run() {
         } catch (const std::exception&) {
         }
         std::lock_guard lock(mutex_);
-        if (!stale_) recompute_locked(Clock::now());
+        if (!stale_) recompute_locked(Clock::now());  // becomes stale at the lease TTL
       }
       s.backoff = std::min(s.backoff * 2, milliseconds(2000));
     }

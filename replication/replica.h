@@ -12,7 +12,9 @@
 // etcd unreachable: the replica keeps the other sites' last verdicts for one lease TTL (what
 // their leases would have given them), then routes on its own probes alone; an override made
 // meanwhile is applied locally, kept in the state file and written to etcd once it is back.
-// On every (re)connect etcd's overrides are the truth, after those pending writes.
+// On every (re)connect etcd's overrides are the truth, after those pending writes; a cleared one
+// stays as "none", so a key etcd lacks was never there (a new cluster, a new prefix), and the
+// replica's own override (from its state file) is written to it instead of being lost.
 #pragma once
 
 #include <atomic>
@@ -45,7 +47,7 @@ struct OverrideChange {
 };
 
 // Applies overrides that came through etcd (on the replication thread). `complete`: `changes` is
-// the whole set, so an override not in it is to be cleared.
+// everything etcd holds (after a (re)connect); an override etcd lacks is to be written to it.
 using ApplyOverrides = std::function<void(const std::vector<OverrideChange>& changes, bool complete)>;
 
 struct EndpointAgreement {

@@ -37,9 +37,12 @@ std::string escape_label(std::string_view value);
 
 // With `replication:`: the etcd session and what the sites say of each endpoint.
 static void write_replication(std::string& out, const replication::ReplicaReport& r) {
+  header(out, "meridian_replication_info", "gauge", "1, labelled with this replica's site and quorum policy.");
+  append(out, "meridian_replication_info{{site=\"{}\",healthy_when=\"{}\"}} 1\n", escape_label(r.site),
+         escape_label(r.healthy_when));
   header(out, "meridian_replication_etcd_connected", "gauge",
          "1 while this replica has a session with etcd (lease, watch), 0 while it answers on its last view.");
-  append(out, "meridian_replication_etcd_connected{{site=\"{}\"}} {}\n", escape_label(r.site), r.connected ? 1 : 0);
+  append(out, "meridian_replication_etcd_connected {}\n", r.connected ? 1 : 0);
   header(out, "meridian_replication_live_sites", "gauge", "Sites whose lease holds, this one included.");
   append(out, "meridian_replication_live_sites {}\n", r.live_sites.size());
   header(out, "meridian_replication_etcd_errors_total", "counter", "etcd requests or watches that failed.");

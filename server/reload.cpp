@@ -324,9 +324,16 @@ void Reloader::apply_shared_overrides(const std::vector<replication::OverrideCha
   for (const auto& profile : config.profiles)
     for (const auto& endpoint : profile.endpoints) endpoints[{profile.name, endpoint.name}] = &endpoint;
   std::map<Overrides::Key, replication::OverrideChange> wanted;
-  if (complete)  // everything not in the set is cleared
-    for (const auto& [key, entry] : overrides_.entries()) wanted[key] = {key, probes::Override::none, Clock::now(), ""};
   for (const auto& change : changes) wanted[change.key] = change;
+  // etcd keeps cleared overrides too ("none"), so one it lacks is one it never held (a new
+  // cluster, a new prefix, lost data): this replica's is written to it rather than lost.
+  if (complete && replica_)
+    for (const auto& [key, entry] : overrides_.entries())
+      if (!wanted.contains(key)) {
+        spdlog::info("server: override {}/{} {} written to etcd, which did not have it", key.first, key.second,
+                     probes::to_string(entry.value));
+        replica_->publish_override({key, entry.value, entry.since, ""});
+      }
 
   Overrides next = overrides_;
   uint64_t changed = 0;

@@ -127,7 +127,8 @@ class Reloader {
   void replicate(replication::Replica* replica);
   // Overrides that came through etcd, made on another replica (or this one): applied without the
   // drain refusal (the replica that took the request checked it) and saved to the state file.
-  // `complete`: the whole set, so an override not in it is cleared.
+  // `complete`: everything etcd holds; an override of this replica's that etcd lacks is written
+  // to it.
   void apply_shared_overrides(const std::vector<replication::OverrideChange>& changes, bool complete);
 
  private:

@@ -222,7 +222,8 @@ BlockResult check_block(std::string block) {
   fs::copy(source + "/examples/zones", root + "/examples/zones", fs::copy_options::recursive);
   fs::create_directory_symlink(source + "/data", root + "/data");
   // Absolute paths name files of the host (/etc/meridian/token): give each one a place here.
-  static const std::regex absolute(R"((\w+_file): (/\S+))");
+  // The etcd TLS files (ca, cert, key in a flow map) are read at load too.
+  static const std::regex absolute(R"(\b(\w+_file|ca|cert|key): (/[^\s,}]+))");
   std::string rewritten;
   auto tail = block.cbegin();
   for (std::sregex_iterator it(block.cbegin(), block.cend(), absolute), end; it != end; ++it) {
@@ -230,6 +231,7 @@ BlockResult check_block(std::string block) {
     fs::create_directories(fs::path(file).parent_path());
     if ((*it)[1] == "control_token_file") std::ofstream(file) << "readme-test-token\n";
     if ((*it)[1] == "password_file") std::ofstream(file) << "readme-test-password\n";  // read at load
+    if ((*it)[1] == "ca" || (*it)[1] == "cert" || (*it)[1] == "key") std::ofstream(file) << "readme-test-pem\n";
     rewritten.append(tail, (*it)[0].first) += (*it)[1].str() + ": " + file;
     tail = (*it)[0].second;
   }

@@ -204,13 +204,18 @@ TEST_CASE("replication: etcd losing a member, then all of them, loses no query; 
   for (int round = 0; round < 20; ++round)
     for (int i = 0; i < 3; ++i) CHECK(r.answer(i) == secondary_address);
   const auto metrics = http_get(r.replicas[0]->control_port(), "/metrics").body;
-  CHECK(metrics.find("meridian_replication_etcd_connected{site=\"site1\"} 0") != std::string::npos);
+  CHECK(metrics.find("\nmeridian_replication_etcd_connected 0\n") != std::string::npos);
+  CHECK(metrics.find("\nmeridian_replication_info{site=\"site1\",healthy_when=\"majority\"} 1\n") != std::string::npos);
   CHECK(r.replicas[0]->wait_for_log("replication: etcd unreachable"));
   // Said once per outage, not once per retry (the replica has retried every member by now).
   const auto log = r.replicas[0]->log().substr(logged_before);
   const auto said = log.find("replication: etcd unreachable");
   CHECK(said != std::string::npos);
   CHECK(said == log.rfind("replication: etcd unreachable"));
+
+  // After one lease TTL the other sites' verdicts are gone: each replica lists itself alone.
+  CHECK(eventually([&] { return r.live_sites(0) == 1; }, 5s));
+  CHECK(r.replicas[0]->wait_for_log("etcd still unreachable after the lease TTL"));
 
   // An override made meanwhile applies here at once and waits for etcd.
   REQUIRE(http_post(r.replicas[0]->control_port(), "/v1/profiles/web/endpoints/primary/enable").status == 200);
@@ -358,4 +363,29 @@ profiles:
   CHECK(replication(bad)["connected"] == false);
   // The good replica never sees the bad one: it never got a session to say it is live.
   CHECK(replication(good)["live_sites"] == json({"good"}));
+}
+
+TEST_CASE("replication: an override etcd never held (a new cluster) is written to it from the replica's state file") {
+  EtcdCluster etcd(1);
+  HttpBackend primary(primary_address), secondary(secondary_address);
+  TempDir dir;
+  const auto state = dir.write("state.json", R"({"version": 1, "overrides": [{"profile": "web", "endpoint": "primary",
+    "override": "drain", "since": "2026-12-01T10:00:00.000Z"}]})");
+  const auto config = [&](const std::string& site, const std::string& state_file) {
+    return fill(replica_config, {{"SOURCE", "127.0.0.1"},
+                                 {"STATE", state_file},
+                                 {"SITE", site},
+                                 {"ETCD", etcd.client_url(0)},
+                                 {"PRIMARY", std::to_string(primary.port())},
+                                 {"SECONDARY", std::to_string(secondary.port())}});
+  };
+  Server first(config("site1", state));
+  REQUIRE_MESSAGE(first.wait_for_log("written to etcd, which did not have it"), first.log());
+  REQUIRE(eventually([&] { return etcd.etcdctl({"get", "/meridian/overrides/web/primary"}).find("\"drain\"") != std::string::npos; }));
+  // A replica that starts with no state of its own takes the drain from etcd.
+  Server second(config("site2", dir.path() + "/second.json"));
+  REQUIRE_MESSAGE(second.wait_for_log("override web/primary none -> drain from=site1 (through etcd)"), second.log());
+  const auto reply = query_udp(second.port(), "web.example.test", LDNS_RR_TYPE_A);
+  CHECK(rdatas(reply.get(), LDNS_SECTION_ANSWER, LDNS_RR_TYPE_A) == std::vector<std::string>{secondary_address});
+  CHECK(first.log().find("drain -> none") == std::string::npos);  // never lifted on the way
 }

@@ -44,8 +44,9 @@ TEST_CASE("a replication section: site, etcd members, and the defaults") {
 TEST_CASE("healthy_when takes majority or a Route 53 fraction; prefix, lease and TLS are read") {
   testing::TempDir dir;
   const auto password = dir.write("etcd-password", "s3cret\n");
+  for (const char* pem : {"ca.pem", "c.pem", "k.pem"}) dir.write(pem, "-----BEGIN CERTIFICATE-----\n");
   const auto config = conf::load_from_string(
-      replication_with("  site: a\n  etcd: [http://127.0.0.1:2379]\n  healthy_when: 0.18\n  prefix: /tm\n"
+      replication_with("  site: a\n  etcd: [https://127.0.0.1:2379]\n  healthy_when: 0.18\n  prefix: /tm\n"
                        "  lease_ttl: 6s\n  timeout: 500ms\n  tls: {ca: ca.pem, cert: c.pem, key: k.pem}\n"
                        "  username: meridian\n  password_file: " +
                        password + "\n"),
@@ -84,7 +85,9 @@ TEST_CASE("replication mistakes are refused at their line") {
       {"  site: a\n  etcd: [http://a:1]\n  lease_ttl: 1s\n", 7, "whole seconds from 2s"},
       {"  site: a\n  etcd: [http://a:1]\n  lease_ttl: 2500ms\n", 7, "whole seconds"},
       {"  site: a\n  etcd: [http://a:1]\n  lease_ttl: 3s\n  timeout: 2s\n", 8, "a third of lease_ttl"},
-      {"  site: a\n  etcd: [http://a:1]\n  tls: {cert: c.pem}\n", 7, "go together"},
+      {"  site: a\n  etcd: [https://a:1]\n  tls: {cert: /etc/hostname}\n", 7, "go together"},
+      {"  site: a\n  etcd: [https://a:1]\n  tls: {ca: /nonexistent/ca.pem}\n", 7, "tls ca /nonexistent/ca.pem: No such file"},
+      {"  site: a\n  etcd: [http://a:1]\n  tls: {ca: /etc/hostname}\n", 7, "plain http://"},
       {"  site: a\n  etcd: [http://a:1]\n  username: m\n", 7, "needs a password_file"},
       {"  site: a\n  etcd: [http://a:1]\n  password_file: /nonexistent/pw\n", 7, "needs a username"},
       {"  site: a\n  etcd: [http://a:1]\n  username: m\n  password_file: /nonexistent/pw\n", 8, "No such file"},
