@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -197,7 +199,21 @@ Server::~Server() {
       std::this_thread::sleep_for(10ms);  // polling a child's exit; there is no event to wait on
     }
   }
-  if (stderr_fd_ >= 0) close(stderr_fd_);
+  if (stderr_fd_ >= 0) {
+    read_available();
+    close(stderr_fd_);
+  }
+  // In a sanitizer build the server's own reports (LeakSanitizer's come at exit) fail the test;
+  // a shared server, stopped at the test program's exit, fails the program.
+  for (const char* report : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"}) {
+    if (log_.find(report) == std::string::npos) continue;
+    if (doctest::is_running_in_test) {
+      FAIL_CHECK("the server reported " << report << ":\n" << log_);
+    } else {
+      std::fprintf(stderr, "a shared test server reported %s:\n%s\n", report, log_.c_str());
+      std::_Exit(1);  // at exit, after every test: nothing else is left to report it
+    }
+  }
 }
 
 void Server::read_available() {

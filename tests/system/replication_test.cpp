@@ -136,6 +136,37 @@ bool answers_stay(Replicas& r, const std::string& expected, std::chrono::millise
   return true;
 }
 
+// One replica of one endpoint at `backend_port`, on the etcd at `etcd_url`, with `extra`
+// (indented replication lines: credentials, TLS) added to its replication section.
+std::string lone_replica(const std::string& site, const std::string& etcd_url, const std::string& extra,
+                         uint16_t backend_port) {
+  return fill(R"(
+replication:
+  site: SITE
+  etcd: [ETCD]
+  lease_ttl: 2s
+  timeout: 500ms
+EXTRA
+zones:
+  - origin: example.test
+    file: {ZONES}/routing.example.test.zone
+profiles:
+  - name: web
+    fqdn: web.example.test
+    method: priority
+    monitor: {protocol: http, path: /healthz, interval: 200ms, timeout: 100ms, tolerated_failures: 1}
+    endpoints:
+      - {name: primary, target: 127.0.0.11, monitor: {port: PORT}}
+)",
+              {{"SITE", site}, {"ETCD", etcd_url}, {"EXTRA", extra}, {"PORT", std::to_string(backend_port)}});
+}
+
+json replication_of(Server& server) {
+  const auto reply = http_get(server.control_port(), "/v1/status");
+  REQUIRE(reply.status == 200);
+  return json::parse(reply.body)["replication"];
+}
+
 }  // namespace
 
 TEST_CASE("replication: one site's bad path does not fail a backend; two of three sites fail it on every replica") {
@@ -259,39 +290,15 @@ TEST_CASE("replication: with etcd authentication, the right password gets a sess
   TempDir dir;
   const auto config = [&](const std::string& site, const std::string& password) {
     const auto file = dir.write(site + ".password", password + "\n");
-    return fill(R"(
-replication:
-  site: SITE
-  etcd: [ETCD]
-  username: meridian
-  password_file: PASSWORD
-  lease_ttl: 2s
-  timeout: 500ms
-zones:
-  - origin: example.test
-    file: {ZONES}/routing.example.test.zone
-profiles:
-  - name: web
-    fqdn: web.example.test
-    method: priority
-    monitor: {protocol: http, path: /healthz, interval: 200ms, timeout: 100ms, tolerated_failures: 1}
-    endpoints:
-      - {name: primary, target: 127.0.0.11, monitor: {port: PORT}}
-)",
-                {{"SITE", site}, {"ETCD", etcd.client_url(0)}, {"PASSWORD", file}, {"PORT", std::to_string(backend.port())}});
+    return lone_replica(site, etcd.client_url(0), "  username: meridian\n  password_file: " + file, backend.port());
   };
   Server good(config("good", "right-password"));
   Server bad(config("bad", "wrong-password"));
-  const auto replication = [](Server& server) {
-    const auto reply = http_get(server.control_port(), "/v1/status");
-    REQUIRE(reply.status == 200);
-    return json::parse(reply.body)["replication"];
-  };
-  REQUIRE_MESSAGE(eventually([&] { return replication(good)["connected"] == true; }, 5s), good.log());
+  REQUIRE_MESSAGE(eventually([&] { return replication_of(good)["connected"] == true; }, 5s), good.log());
   CHECK(etcd.etcdctl({"get", "/meridian/sites/good"}).find("/meridian/sites/good") != std::string::npos);
-  REQUIRE_MESSAGE(eventually([&] { return !replication(bad)["last_error"].is_null(); }, 5s), bad.log());
-  CHECK(replication(bad)["connected"] == false);
-  CHECK(replication(bad)["last_error"].get<std::string>().find("authentication failed") != std::string::npos);
+  REQUIRE_MESSAGE(eventually([&] { return !replication_of(bad)["last_error"].is_null(); }, 5s), bad.log());
+  CHECK(replication_of(bad)["connected"] == false);
+  CHECK(replication_of(bad)["last_error"].get<std::string>().find("authentication failed") != std::string::npos);
   CHECK(bad.wait_for_log("replication: cannot reach etcd"));
   const auto reply = query_udp(bad.port(), "web.example.test", LDNS_RR_TYPE_A);
   CHECK(rdatas(reply.get(), LDNS_SECTION_ANSWER, LDNS_RR_TYPE_A) == std::vector<std::string>{primary_address});
@@ -329,40 +336,17 @@ TEST_CASE("replication: etcd over TLS with client certificates; without the clie
   EtcdCluster etcd(1, EtcdCluster::Tls{certs.ca, certs.server_cert, certs.server_key});
   HttpBackend backend(primary_address);
   const auto config = [&](const std::string& site, const std::string& tls) {
-    return fill(R"(
-replication:
-  site: SITE
-  etcd: [ETCD]
-  tls: TLS
-  lease_ttl: 2s
-  timeout: 500ms
-zones:
-  - origin: example.test
-    file: {ZONES}/routing.example.test.zone
-profiles:
-  - name: web
-    fqdn: web.example.test
-    method: priority
-    monitor: {protocol: http, path: /healthz, interval: 200ms, timeout: 100ms, tolerated_failures: 1}
-    endpoints:
-      - {name: primary, target: 127.0.0.11, monitor: {port: PORT}}
-)",
-                {{"SITE", site}, {"ETCD", etcd.client_url(0)}, {"TLS", tls}, {"PORT", std::to_string(backend.port())}});
+    return lone_replica(site, etcd.client_url(0), "  tls: " + tls, backend.port());
   };
   Server good(config("good", "{ca: " + certs.ca + ", cert: " + certs.client_cert + ", key: " + certs.client_key + "}"));
   Server bad(config("bad", "{ca: " + certs.ca + "}"));
-  const auto replication = [](Server& server) {
-    const auto reply = http_get(server.control_port(), "/v1/status");
-    REQUIRE(reply.status == 200);
-    return json::parse(reply.body)["replication"];
-  };
   CHECK(etcd.client_url(0).starts_with("https://"));
-  REQUIRE_MESSAGE(eventually([&] { return replication(good)["connected"] == true; }, 5s), good.log());
-  CHECK(replication(good)["live_sites"] == json({"good"}));
-  REQUIRE_MESSAGE(eventually([&] { return !replication(bad)["last_error"].is_null(); }, 5s), bad.log());
-  CHECK(replication(bad)["connected"] == false);
+  REQUIRE_MESSAGE(eventually([&] { return replication_of(good)["connected"] == true; }, 5s), good.log());
+  CHECK(replication_of(good)["live_sites"] == json({"good"}));
+  REQUIRE_MESSAGE(eventually([&] { return !replication_of(bad)["last_error"].is_null(); }, 5s), bad.log());
+  CHECK(replication_of(bad)["connected"] == false);
   // The good replica never sees the bad one: it never got a session to say it is live.
-  CHECK(replication(good)["live_sites"] == json({"good"}));
+  CHECK(replication_of(good)["live_sites"] == json({"good"}));
 }
 
 TEST_CASE("replication: an override etcd never held (a new cluster) is written to it from the replica's state file") {
