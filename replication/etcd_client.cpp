@@ -38,17 +38,17 @@ std::string unbase64(const std::string& text) {
   return out;
 }
 
+int64_t json_int(const json& value) {
+  if (value.is_string()) return std::stoll(value.get<std::string>());
+  if (value.is_number_integer()) return value.get<int64_t>();
+  return 0;
+}
+
 namespace {
 
 size_t append(char* data, size_t size, size_t count, void* out) {
   static_cast<std::string*>(out)->append(data, size * count);
   return size * count;
-}
-
-int64_t as_int(const json& value) {
-  if (value.is_string()) return std::stoll(value.get<std::string>());
-  if (value.is_number_integer()) return value.get<int64_t>();
-  return 0;
 }
 
 }  // namespace
@@ -133,7 +133,7 @@ std::string EtcdClient::call(const std::string& path, const std::string& body) {
 
 int64_t EtcdClient::grant(std::chrono::seconds ttl) {
   const auto reply = json::parse(call("/v3/lease/grant", json{{"TTL", std::to_string(ttl.count())}}.dump()));
-  const int64_t id = as_int(reply.value("ID", json()));
+  const int64_t id = json_int(reply.value("ID", json()));
   if (id == 0) throw EtcdError(fmt::format("{}: lease grant gave no ID ({})", endpoint(), reply.value("error", "")));
   return id;
 }
@@ -141,7 +141,7 @@ int64_t EtcdClient::grant(std::chrono::seconds ttl) {
 bool EtcdClient::keep_alive(int64_t lease) {
   const auto reply = json::parse(call("/v3/lease/keepalive", json{{"ID", std::to_string(lease)}}.dump()));
   if (!reply.contains("result")) throw EtcdError(fmt::format("{}: keep-alive gave no result", endpoint()));
-  return as_int(reply["result"].value("TTL", json())) > 0;
+  return json_int(reply["result"].value("TTL", json())) > 0;
 }
 
 void EtcdClient::revoke(int64_t lease) { call("/v3/lease/revoke", json{{"ID", std::to_string(lease)}}.dump()); }
@@ -166,10 +166,10 @@ EtcdClient::Range EtcdClient::range_prefix(const std::string& prefix) {
   const json request = {{"key", base64(prefix)}, {"range_end", base64(prefix_end(prefix))}};
   const auto reply = json::parse(call("/v3/kv/range", request.dump()));
   Range range;
-  range.revision = as_int(reply["header"].value("revision", json()));
+  range.revision = json_int(reply["header"].value("revision", json()));
   for (const auto& kv : reply.value("kvs", json::array()))
     range.kvs.push_back({unbase64(kv.value("key", "")), unbase64(kv.value("value", "")),
-                         as_int(kv.value("mod_revision", json())), as_int(kv.value("lease", json()))});
+                         json_int(kv.value("mod_revision", json())), json_int(kv.value("lease", json()))});
   return range;
 }
 

@@ -9,6 +9,8 @@
 
 #include <curl/curl.h>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -49,6 +51,9 @@ using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 // "/meridian/" -> the key just past every key with that prefix (etcd's range_end).
 std::string prefix_end(const std::string& prefix);
 std::string base64(const std::string& bytes);
+// The gateway writes int64 fields as strings ("revision": "12"); absent is 0. Throws
+// std::invalid_argument or std::out_of_range for a string that is not a number.
+int64_t json_int(const nlohmann::json& value);
 std::string unbase64(const std::string& text);  // throws EtcdError for bad input
 
 class EtcdClient {

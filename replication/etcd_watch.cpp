@@ -8,16 +8,6 @@ namespace meridian::replication {
 
 using nlohmann::json;
 
-namespace {
-
-int64_t as_int(const json& value) {
-  if (value.is_string()) return std::stoll(value.get<std::string>());
-  if (value.is_number_integer()) return value.get<int64_t>();
-  return 0;
-}
-
-}  // namespace
-
 EtcdWatch::EtcdWatch() : multi_(curl_multi_init()) {
   if (!multi_) throw EtcdError("curl_multi_init failed");
 }
@@ -42,7 +32,6 @@ void EtcdWatch::start(EtcdClient& client, const std::string& prefix, int64_t fro
   curl_easy_setopt(easy_.get(), CURLOPT_TCP_KEEPALIVE, 1L);
   curl_multi_add_handle(multi_, easy_.get());
   buffer_.clear();
-  created_ = false;
 }
 
 void EtcdWatch::stop() {
@@ -66,7 +55,7 @@ std::vector<WatchEvent> EtcdWatch::poll(std::chrono::milliseconds timeout) {
   if (!easy_) return events;
   int running = 0;
   curl_multi_perform(multi_, &running);
-  parse_lines(events);
+  parse_watch_stream(buffer_, events);
   int left = 0;
   while (CURLMsg* message = curl_multi_info_read(multi_, &left)) {
     if (message->msg != CURLMSG_DONE) continue;
@@ -81,30 +70,39 @@ std::vector<WatchEvent> EtcdWatch::poll(std::chrono::milliseconds timeout) {
   return events;
 }
 
-void EtcdWatch::parse_lines(std::vector<WatchEvent>& events) {
-  size_t start = 0;
-  for (size_t end; (end = buffer_.find('\n', start)) != std::string::npos; start = end + 1) {
-    const std::string_view line(buffer_.data() + start, end - start);
-    if (line.find_first_not_of(" \r\t") == std::string_view::npos) continue;
-    json message;
-    try {
-      message = json::parse(line);
-    } catch (const json::exception& error) {
-      throw EtcdError(fmt::format("watch: not JSON: {}", error.what()));
-    }
-    if (message.contains("error")) throw EtcdError(fmt::format("watch: {}", message["error"].dump()));
-    const json& result = message.value("result", json::object());
-    if (result.value("canceled", false) || as_int(result.value("compact_revision", json())) > 0)
-      throw EtcdError(fmt::format("watch cancelled by etcd: {}", result.value("cancel_reason", "compacted")));
-    if (result.value("created", false)) created_ = true;
-    for (const auto& event : result.value("events", json::array())) {
-      const json& kv = event.value("kv", json::object());
-      events.push_back({event.value("type", "PUT") == "DELETE",
-                        {unbase64(kv.value("key", "")), unbase64(kv.value("value", "")),
-                         as_int(kv.value("mod_revision", json())), as_int(kv.value("lease", json()))}});
-    }
+namespace {
+
+// One message; a field of an unexpected type is etcd's error as much as a missing one.
+void parse_message(std::string_view line, std::vector<WatchEvent>& events) {
+  const json message = json::parse(line);
+  if (!message.is_object()) throw EtcdError("watch: a message that is not a JSON object");
+  if (message.contains("error")) throw EtcdError(fmt::format("watch: {}", message["error"].dump()));
+  const json& result = message.value("result", json::object());
+  if (result.value("canceled", false) || json_int(result.value("compact_revision", json())) > 0)
+    throw EtcdError(fmt::format("watch cancelled by etcd: {}", result.value("cancel_reason", "compacted")));
+  for (const auto& event : result.value("events", json::array())) {
+    const json& kv = event.value("kv", json::object());
+    events.push_back({event.value("type", "PUT") == "DELETE",
+                      {unbase64(kv.value("key", "")), unbase64(kv.value("value", "")),
+                       json_int(kv.value("mod_revision", json())), json_int(kv.value("lease", json()))}});
   }
-  buffer_.erase(0, start);
+}
+
+}  // namespace
+
+void parse_watch_stream(std::string& buffer, std::vector<WatchEvent>& events) {
+  size_t start = 0;
+  try {
+    for (size_t end; (end = buffer.find('\n', start)) != std::string::npos; start = end + 1) {
+      const std::string_view line(buffer.data() + start, end - start);
+      if (line.find_first_not_of(" \r\t") != std::string_view::npos) parse_message(line, events);
+    }
+  } catch (const json::exception& error) {
+    throw EtcdError(fmt::format("watch: not a watch message: {}", error.what()));
+  } catch (const std::logic_error& error) {  // a revision that is not a number (stoll)
+    throw EtcdError(fmt::format("watch: not a watch message: {}", error.what()));
+  }
+  buffer.erase(0, start);
 }
 
 }  // namespace meridian::replication

@@ -14,6 +14,11 @@
 
 namespace meridian::replication {
 
+// Takes every complete line (one gateway message each) off the front of `buffer` and appends
+// their events; what follows the last newline stays for the next call. Throws EtcdError, and
+// nothing else, for a line that is not a watch message, an error or a cancellation (compaction).
+void parse_watch_stream(std::string& buffer, std::vector<WatchEvent>& events);
+
 class EtcdWatch {
  public:
   EtcdWatch();
@@ -35,14 +40,12 @@ class EtcdWatch {
 
  private:
   static size_t on_data(char* data, size_t size, size_t count, void* self);
-  void parse_lines(std::vector<WatchEvent>& events);
 
   CURLM* multi_;
   CurlEasy easy_;
   curl_slist* headers_ = nullptr;
   std::string body_;
   std::string buffer_;  // what has arrived and not yet been parsed
-  bool created_ = false;
 };
 
 }  // namespace meridian::replication
