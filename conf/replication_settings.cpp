@@ -1,3 +1,4 @@
+// Reads the `replication:` section, checking what can be checked before etcd is reached.
 #include "conf/replication_settings.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// etcd v3 through its JSON gateway: the requests a replica makes, over blocking libcurl calls.
 #include "replication/etcd_client.h"
 
 #include <resolv.h>  // b64_ntop, b64_pton (glibc's libresolv)

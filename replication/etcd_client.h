@@ -43,6 +43,13 @@ struct WatchEvent {
   KeyValue kv;
 };
 
+// One put (with its lease, 0 for none) or delete in a transaction.
+struct EtcdWrite {
+  std::string key, value;  // value ignored for a delete
+  bool erase = false;
+  int64_t lease = 0;
+};
+
 struct CurlEasyDeleter {
   void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
 };
@@ -70,11 +77,7 @@ class EtcdClient {
   void revoke(int64_t lease);
   // Puts and deletes in one transaction (etcd allows 128 operations per transaction by default;
   // callers stay under it).
-  struct Write {
-    std::string key, value;  // value ignored for a delete
-    bool erase = false;
-    int64_t lease = 0;
-  };
+  using Write = EtcdWrite;
   void write(const std::vector<Write>& writes);
   struct Range {
     std::vector<KeyValue> kvs;

@@ -1,3 +1,4 @@
+// The watch stream: a never-ending POST on libcurl multi, and the parser of its messages.
 #include "replication/etcd_watch.h"
 
 #include <fmt/format.h>

@@ -1,3 +1,5 @@
+// The replication thread: the etcd session (lease, keys, watch) and the view of every site's
+// verdicts and the shared overrides it keeps, written into the health table as it changes.
 #include "replication/replica.h"
 
 #include <fmt/format.h>
@@ -31,25 +33,29 @@ std::string escape(const std::string& name) {
   return out;
 }
 
-std::string unescape(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
 }
 
-std::vector<std::string> split(std::string_view text) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (size_t slash; (slash = text.find('/', start)) != std::string_view::npos; start = slash + 1)
-    parts.push_back(unescape(text.substr(start, slash - start)));
-  parts.push_back(unescape(text.substr(start)));
+// The key's parts after the prefix, unescaped; nothing for a key another writer escaped badly.
+std::optional<std::vector<std::string>> split(std::string_view text) {
+  std::vector<std::string> parts(1);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '/') {
+      parts.emplace_back();
+    } else if (text[i] == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      const int high = hex_digit(text[i + 1]), low = hex_digit(text[i + 2]);
+      if (high < 0 || low < 0) return std::nullopt;
+      parts.back() += static_cast<char>(high * 16 + low);
+      i += 2;
+    } else {
+      parts.back() += text[i];
+    }
+  }
   return parts;
 }
 
@@ -63,10 +69,23 @@ std::optional<Status> parse_status(const std::string& text) {
   return std::nullopt;
 }
 
-std::optional<probes::Override> parse_override(const std::string& text) {
-  for (const auto value : {probes::Override::none, probes::Override::drain, probes::Override::force_up})
-    if (text == probes::to_string(value)) return value;
+// An overrides/ value; nothing when it is not one.
+std::optional<OverrideChange> parse_override(const Key& key, const std::string& text) {
+  try {
+    const auto value = json::parse(text);
+    if (!value.is_object()) return std::nullopt;
+    const auto name = value.value("override", "");
+    for (const auto o : {probes::Override::none, probes::Override::drain, probes::Override::force_up})
+      if (name == probes::to_string(o))
+        return OverrideChange{key, o, Clock::time_point(milliseconds(value.value("since_ms", int64_t(0)))),
+                              value.value("site", "")};
+  } catch (const json::exception&) {
+  }
   return std::nullopt;
+}
+
+std::string healthy_when(const model::ReplicationSettings& settings) {
+  return settings.healthy_fraction ? fmt::format("{}", *settings.healthy_fraction) : "majority";
 }
 
 }  // namespace
@@ -88,6 +107,7 @@ Replica::Replica(model::ReplicationSettings settings, ApplyOverrides apply_overr
       quorum_{settings_.healthy_fraction},
       apply_overrides_(std::move(apply_overrides)),
       since_(Clock::now()),
+      lost_at_(since_),  // never connected: nothing remote to keep past one lease TTL
       etcd_in_use_(settings_.etcd.empty() ? "" : settings_.etcd.front()),
       watch_(std::make_unique<EtcdWatch>()) {}
 
@@ -99,6 +119,7 @@ void Replica::attach(std::shared_ptr<const model::Config> config, std::shared_pt
     config_ = std::move(config);
     health_ = std::move(health);
     attached_ = true;
+    reapply_overrides_ = true;  // etcd's overrides of endpoints the old config lacked
     recompute_locked(Clock::now());
   }
   watch_->wakeup();
@@ -119,6 +140,7 @@ void Replica::publish_override(OverrideChange change) {
   change.site = settings_.site;
   {
     std::lock_guard lock(mutex_);
+    latest_local_[change.key] = change.since;
     pending_[change.key] = std::move(change);
   }
   watch_->wakeup();
@@ -131,12 +153,9 @@ std::optional<Status> Replica::shared_verdict_locked(const Key& key, Status loca
   std::vector<SiteVerdict> sites;
   const auto forever = Clock::time_point::max();
   sites.push_back({settings_.site, local, forever});
-  if (const auto found = remote_.find(key); found != remote_.end()) {
-    // Once stale (recompute_locked decides, so /v1/status says what the table holds) they are gone.
-    const auto expires = stale_ ? Clock::time_point::min() : forever;
+  if (const auto found = remote_.find(key); found != remote_.end())
     for (const auto& [site, status] : found->second)
-      if (live_sites_.contains(site)) sites.push_back({site, status, expires});
-  }
+      if (live_sites_.contains(site)) sites.push_back({site, status, forever});
   const Combined result = combine(sites, local, quorum_, now);
   if (combined) *combined = result;
   // Only this site's own verdict counted: leave the table to the probes, as without replication
@@ -146,15 +165,17 @@ std::optional<Status> Replica::shared_verdict_locked(const Key& key, Status loca
 }
 
 void Replica::recompute_locked(Clock::time_point now) {
-  if (!config_ || !health_) return;
   if (!connected_ && !stale_ && now >= lost_at_ + settings_.lease_ttl) {
     // Their leases would have run out by now: the other sites stop counting, and stop being
-    // listed as live, until a new session reads them again.
+    // listed as live, until a new session reads them again. Frozen verdicts would otherwise
+    // keep answering with a region that fails during the outage.
     stale_ = true;
     remote_.clear();
     live_sites_ = {settings_.site};
-    spdlog::warn("replication: etcd still unreachable after the lease TTL; routing on this site's probes alone");
+    if (connects_ > 0)
+      spdlog::warn("replication: etcd still unreachable after the lease TTL; routing on this site's probes alone");
   }
+  if (!config_ || !health_) return;
   for (const auto& profile : config_->profiles)
     for (const auto& endpoint : profile.endpoints) {
       const auto want = shared_verdict_locked({profile.name, endpoint.name}, health_->verdict(endpoint.id), now, nullptr);
@@ -165,89 +186,136 @@ void Replica::recompute_locked(Clock::time_point now) {
     }
 }
 
-bool Replica::connect(Session& s) {
+void Replica::keep_alive_if_due(Session& session) {
+  if (Clock::now() < session.next_keep_alive) return;
+  if (!session.client.keep_alive(session.lease)) {
+    session.lease = 0;
+    throw EtcdError("the lease expired");
+  }
+  session.next_keep_alive = Clock::now() + settings_.lease_ttl / 3;
+}
+
+void Replica::write_all(Session& session, const std::vector<EtcdWrite>& writes) {
+  for (size_t at = 0; at < writes.size(); at += max_writes_per_transaction) {
+    // Thousands of endpoints take many transactions: the lease must not run out meanwhile.
+    if (stopping_) throw EtcdError("stopping");
+    keep_alive_if_due(session);
+    const auto end = std::min(writes.size(), at + max_writes_per_transaction);
+    session.client.write({writes.begin() + at, writes.begin() + end});
+    std::lock_guard lock(mutex_);
+    writes_ += end - at;
+  }
+}
+
+void Replica::connect(Session& session) {
   const auto ttl = std::chrono::duration_cast<std::chrono::seconds>(settings_.lease_ttl);
   // The old lease may still hold (a short outage): keep it, and with it the keys others see.
-  if (s.lease == 0 || !s.client.keep_alive(s.lease)) {
-    s.lease = s.client.grant(ttl);
-    s.published.clear();
-  }
-  s.next_keep_alive = Clock::now() + settings_.lease_ttl / 3;
-  const json site = {{"site", settings_.site}, {"lease_ttl_s", ttl.count()}};
-  s.client.write({{settings_.prefix + "sites/" + escape(settings_.site), site.dump(), false, s.lease}});
+  if (session.lease == 0 || !session.client.keep_alive(session.lease)) session.lease = session.client.grant(ttl);
+  session.published.clear();  // written again below: a write may have failed with the session
+  session.next_keep_alive = Clock::now() + settings_.lease_ttl / 3;
+  const json site = {{"site", settings_.site}, {"lease_ttl_s", ttl.count()}, {"healthy_when", healthy_when(settings_)}};
+  session.client.write({{settings_.prefix + "sites/" + escape(settings_.site), site.dump(), false, session.lease}});
   {
     std::lock_guard lock(mutex_);
-    attached_ = true;  // publish everything again: etcd may have lost or expired it
+    attached_ = true;
   }
-  s.seen_changes = ~uint64_t(0);
-  s.connecting = true;
+  session.seen_changes = ~uint64_t(0);
+  session.connecting = true;
   try {
-    publish_verdicts(s);
+    publish_verdicts(session);
   } catch (...) {
-    s.connecting = false;
+    session.connecting = false;
     throw;
   }
-  s.connecting = false;
-  push_overrides(s);
+  session.connecting = false;
+  push_overrides(session);
+  read_all(session);
+  session.up = true;
+  session.backoff = milliseconds(250);
+  spdlog::info("replication: connected to etcd {} as site {} (lease {:x})", session.client.endpoint(),
+               settings_.site, session.lease);
+}
 
-  const auto range = s.client.range_prefix(settings_.prefix);
+void Replica::read_all(Session& session) {
+  const auto range = session.client.range_prefix(settings_.prefix);
   std::set<std::string> live;
   std::map<Key, std::map<std::string, Status>> remote;
-  std::vector<OverrideChange> overrides;
+  std::map<Key, OverrideChange> overrides;
   for (const auto& kv : range.kvs) {
     const auto parts = split(std::string_view(kv.key).substr(settings_.prefix.size()));
-    if (parts.size() == 2 && parts[0] == "sites") {
-      live.insert(parts[1]);
-    } else if (parts.size() == 4 && parts[0] == "verdicts" && parts[1] != settings_.site) {
-      if (const auto status = parse_status(kv.value)) remote[{parts[2], parts[3]}][parts[1]] = *status;
-    } else if (parts.size() == 3 && parts[0] == "overrides") {
-      try {
-        const auto value = json::parse(kv.value);
-        if (const auto o = parse_override(value.value("override", "")))
-          overrides.push_back({{parts[1], parts[2]}, *o, Clock::time_point(milliseconds(value.value("since_ms", int64_t(0)))),
-                               value.value("site", "")});
-      } catch (const json::exception&) {
+    if (!parts) {
+      spdlog::warn("replication: ignoring key {}: not escaped as Meridian escapes names", kv.key);
+      continue;
+    }
+    const auto& p = *parts;
+    if (p.size() == 2 && p[0] == "sites") {
+      live.insert(p[1]);
+      note_site(p[1], kv.value, kv.lease, session.lease);
+    } else if (p.size() == 4 && p[0] == "verdicts" && p[1] != settings_.site) {
+      if (const auto status = parse_status(kv.value)) remote[{p[2], p[3]}][p[1]] = *status;
+    } else if (p.size() == 3 && p[0] == "overrides") {
+      if (const auto change = parse_override({p[1], p[2]}, kv.value))
+        overrides[change->key] = *change;
+      else
         spdlog::warn("replication: ignoring {}: not an override", kv.key);
-      }
     }
   }
-  watch_->start(s.client, settings_.prefix, range.revision + 1);
+  watch_->start(session.client, settings_.prefix, range.revision + 1);
+  std::vector<OverrideChange> changes;
   {
     std::lock_guard lock(mutex_);
     live_sites_ = std::move(live);
     live_sites_.insert(settings_.site);
     remote_ = std::move(remote);
+    etcd_overrides_ = overrides;
+    if (!connected_) {  // a new session, not a watch read again
+      since_ = Clock::now();
+      ++connects_;
+    }
     connected_ = true;
-    since_ = Clock::now();
     stale_ = false;
-    ++connects_;
-    etcd_in_use_ = s.client.endpoint();
+    etcd_in_use_ = session.client.endpoint();
     recompute_locked(Clock::now());
+    for (const auto& [key, change] : overrides) changes.push_back(change);
     // A change made since push_overrides() is newer than what the read saw.
-    for (const auto& [key, change] : pending_) overrides.push_back(change);
+    for (const auto& [key, change] : pending_) changes.push_back(change);
   }
-  apply_overrides_(overrides, true);
-  s.up = true;
-  s.backoff = milliseconds(250);
-  spdlog::info("replication: connected to etcd {} as site {} (lease {:x}, {} keys)", s.client.endpoint(),
-               settings_.site, s.lease, range.kvs.size());
-  return true;
+  apply_overrides_(changes, true);
 }
 
-void Replica::lose(Session& s, const std::string& why) {
+void Replica::note_site(const std::string& site, const std::string& value, int64_t lease, int64_t own_lease) {
+  if (site == settings_.site) {
+    if (lease != own_lease)
+      spdlog::error("replication: another replica holds site {} (lease {:x}): every site name must be unique", site,
+                    lease);
+    return;
+  }
+  try {
+    const auto parsed = json::parse(value);
+    const auto theirs = parsed.value("healthy_when", "");
+    if (!theirs.empty() && theirs != healthy_when(settings_))
+      spdlog::warn("replication: site {} combines verdicts with healthy_when {} and this one with {}: "
+                   "replicas may disagree",
+                   site, theirs, healthy_when(settings_));
+  } catch (const json::exception&) {
+  }
+}
+
+void Replica::lose(Session& session, const std::string& why) {
   watch_->stop();
-  const bool was_up = s.up;
-  s.up = false;
+  const bool was_up = session.up;
+  session.up = false;
+  session.published.clear();  // what failed may not have reached etcd: all of it again next time
+  bool first_failure = false;
   {
     std::lock_guard lock(mutex_);
     ++errors_;
+    first_failure = errors_ == 1;
     last_error_ = why;
-    etcd_in_use_ = s.client.endpoint();
+    etcd_in_use_ = session.client.endpoint();
     if (was_up) {
       connected_ = false;
       since_ = lost_at_ = Clock::now();
-    } else if (connects_ == 0 && lost_at_ == Clock::time_point{}) {
-      lost_at_ = since_;  // never connected: nothing remote to keep
     }
   }
   // Logged once per outage, not once per retry.
@@ -255,55 +323,50 @@ void Replica::lose(Session& s, const std::string& why) {
     spdlog::warn("replication: etcd unreachable ({}); answering from the last combined view for {} s, "
                  "then from this site's probes",
                  why, std::chrono::duration_cast<std::chrono::seconds>(settings_.lease_ttl).count());
-  else if (errors_ == 1)
+  else if (first_failure)
     spdlog::warn("replication: cannot reach etcd ({}); answering from this site's probes until it can", why);
-  s.client.next_endpoint();
+  session.client.next_endpoint();
 }
 
-void Replica::publish_verdicts(Session& s) {
-  std::vector<EtcdClient::Write> writes;
+void Replica::publish_verdicts(Session& session) {
+  std::vector<EtcdWrite> writes;
+  std::map<Key, Status> now;
   {
     std::lock_guard lock(mutex_);
     if (!config_ || !health_) return;
     const uint64_t changes = health_->verdict_changes();
-    if (!attached_ && changes == s.seen_changes) return;
+    if (!attached_ && changes == session.seen_changes) return;
     attached_ = false;
-    s.seen_changes = changes;
-    recompute_locked(Clock::now());  // this site's own verdicts count at once, etcd or not
-    if (!s.up && !s.connecting) return;  // connect() publishes them all
-    std::map<Key, Status> now;
+    session.seen_changes = changes;
+    recompute_locked(Clock::now());                  // this site's own verdicts count at once, etcd or not
+    if (!session.up && !session.connecting) return;  // connect() publishes them all
     for (const auto& profile : config_->profiles)
       for (const auto& endpoint : profile.endpoints) {
         const auto status = health_->verdict(endpoint.id);
         if (probe_verdict(status)) now[{profile.name, endpoint.name}] = status;
       }
-    const auto key_of = [&](const Key& key) {
-      return settings_.prefix + "verdicts/" + escape(settings_.site) + "/" + escape(key.first) + "/" +
-             escape(key.second);
-    };
-    for (const auto& [key, status] : now)
-      if (auto found = s.published.find(key); found == s.published.end() || found->second != status)
-        writes.push_back({key_of(key), model::to_string(status), false, s.lease});
-    for (const auto& [key, status] : s.published)
-      if (!now.contains(key)) writes.push_back({key_of(key), "", true, 0});
-    s.published = std::move(now);
   }
-  for (size_t at = 0; at < writes.size(); at += max_writes_per_transaction) {
-    const auto end = std::min(writes.size(), at + max_writes_per_transaction);
-    s.client.write({writes.begin() + at, writes.begin() + end});
-  }
-  std::lock_guard lock(mutex_);
-  writes_ += writes.size();
+  const auto key_of = [&](const Key& key) {
+    return settings_.prefix + "verdicts/" + escape(settings_.site) + "/" + escape(key.first) + "/" +
+           escape(key.second);
+  };
+  for (const auto& [key, status] : now)
+    if (auto found = session.published.find(key); found == session.published.end() || found->second != status)
+      writes.push_back({key_of(key), model::to_string(status), false, session.lease});
+  for (const auto& [key, status] : session.published)
+    if (!now.contains(key)) writes.push_back({key_of(key), "", true, 0});
+  write_all(session, writes);
+  session.published = std::move(now);  // only once all of it is in etcd
 }
 
-void Replica::push_overrides(Session& s) {
+void Replica::push_overrides(Session& session) {
   std::map<Key, OverrideChange> pending;
   {
     std::lock_guard lock(mutex_);
     pending = pending_;
   }
   if (pending.empty()) return;
-  std::vector<EtcdClient::Write> writes;
+  std::vector<EtcdWrite> writes;
   for (const auto& [key, change] : pending) {
     // A cleared override is written too ("none"), not deleted, so the others can log who cleared it.
     const json value = {{"override", probes::to_string(change.value)},
@@ -312,12 +375,8 @@ void Replica::push_overrides(Session& s) {
     writes.push_back({settings_.prefix + "overrides/" + escape(key.first) + "/" + escape(key.second), value.dump(),
                       false, 0});
   }
-  for (size_t at = 0; at < writes.size(); at += max_writes_per_transaction) {
-    const auto end = std::min(writes.size(), at + max_writes_per_transaction);
-    s.client.write({writes.begin() + at, writes.begin() + end});
-  }
+  write_all(session, writes);
   std::lock_guard lock(mutex_);
-  writes_ += writes.size();
   // Only what was written: a change made meanwhile stays pending.
   for (const auto& [key, change] : pending)
     if (auto found = pending_.find(key); found != pending_.end() && found->second.since == change.since &&
@@ -326,6 +385,7 @@ void Replica::push_overrides(Session& s) {
 }
 
 void Replica::handle(const std::vector<WatchEvent>& events) {
+  if (events.empty()) return;
   std::vector<OverrideChange> overrides;
   {
     std::lock_guard lock(mutex_);
@@ -333,36 +393,32 @@ void Replica::handle(const std::vector<WatchEvent>& events) {
     for (const auto& event : events) {
       if (!event.kv.key.starts_with(settings_.prefix)) continue;
       const auto parts = split(std::string_view(event.kv.key).substr(settings_.prefix.size()));
-      if (parts.size() == 2 && parts[0] == "sites") {
-        if (parts[1] == settings_.site) continue;
+      if (!parts) continue;  // read_all() warned, or will
+      const auto& p = *parts;
+      if (p.size() == 2 && p[0] == "sites") {
+        if (p[1] == settings_.site) continue;
         if (event.deleted) {
-          live_sites_.erase(parts[1]);
-          spdlog::info("replication: site {} left (its lease ended); its verdicts no longer count", parts[1]);
-        } else if (live_sites_.insert(parts[1]).second) {
-          spdlog::info("replication: site {} joined", parts[1]);
+          live_sites_.erase(p[1]);
+          spdlog::info("replication: site {} left (its lease ended); its verdicts no longer count", p[1]);
+        } else if (live_sites_.insert(p[1]).second) {
+          spdlog::info("replication: site {} joined", p[1]);
+          note_site(p[1], event.kv.value, event.kv.lease, 0);
         }
-      } else if (parts.size() == 4 && parts[0] == "verdicts" && parts[1] != settings_.site) {
-        const Key key{parts[2], parts[3]};
+      } else if (p.size() == 4 && p[0] == "verdicts" && p[1] != settings_.site) {
+        const Key key{p[2], p[3]};
         if (event.deleted) {
-          if (auto found = remote_.find(key); found != remote_.end()) found->second.erase(parts[1]);
+          if (auto found = remote_.find(key); found != remote_.end()) found->second.erase(p[1]);
         } else if (const auto status = parse_status(event.kv.value)) {
-          remote_[key][parts[1]] = *status;
+          remote_[key][p[1]] = *status;
         }
-      } else if (parts.size() == 3 && parts[0] == "overrides") {
-        OverrideChange change{{parts[1], parts[2]}, probes::Override::none, Clock::now(), ""};
-        if (!event.deleted) {
-          try {
-            const auto value = json::parse(event.kv.value);
-            const auto o = parse_override(value.value("override", ""));
-            if (!o) continue;
-            change.value = *o;
-            change.since = Clock::time_point(milliseconds(value.value("since_ms", int64_t(0))));
-            change.site = value.value("site", "");
-          } catch (const json::exception&) {
-            continue;
-          }
-        }
-        overrides.push_back(std::move(change));
+      } else if (p.size() == 3 && p[0] == "overrides" && !event.deleted) {
+        const auto change = parse_override({p[1], p[2]}, event.kv.value);
+        if (!change) continue;
+        etcd_overrides_[change->key] = *change;
+        // The echo of an older change of ours, arriving after a newer one was made here.
+        if (const auto mine = latest_local_.find(change->key); mine != latest_local_.end() && change->since < mine->second)
+          continue;
+        overrides.push_back(*change);
       }
     }
     recompute_locked(Clock::now());
@@ -370,47 +426,64 @@ void Replica::handle(const std::vector<WatchEvent>& events) {
   if (!overrides.empty()) apply_overrides_(overrides, false);
 }
 
+void Replica::reapply_overrides() {
+  std::vector<OverrideChange> changes;
+  {
+    std::lock_guard lock(mutex_);
+    if (!reapply_overrides_) return;
+    reapply_overrides_ = false;
+    if (!connected_) return;  // read_all() applies them when the session begins
+    for (const auto& [key, change] : etcd_overrides_) changes.push_back(change);
+  }
+  apply_overrides_(changes, false);
+}
+
 void Replica::run() {
   EtcdOptions options{settings_.etcd, settings_.timeout, settings_.ca_file, settings_.cert_file,
                       settings_.key_file, settings_.username, settings_.password};
-  Session s(std::move(options));
+  Session session(std::move(options));
   while (!stopping_) {
     try {
-      if (!s.up) {
-        connect(s);
+      if (!session.up) {
+        connect(session);
         continue;
       }
-      const auto now = Clock::now();
-      const auto wait = std::min(verdict_poll, std::chrono::duration_cast<milliseconds>(s.next_keep_alive - now));
-      handle(watch_->poll(std::max(milliseconds(0), wait)));
-      publish_verdicts(s);
-      push_overrides(s);
-      if (Clock::now() >= s.next_keep_alive) {
-        if (!s.client.keep_alive(s.lease)) {
-          s.lease = 0;
-          throw EtcdError("the lease expired");
-        }
-        s.next_keep_alive = Clock::now() + settings_.lease_ttl / 3;
+      const auto wait = std::min(verdict_poll, std::chrono::duration_cast<milliseconds>(session.next_keep_alive -
+                                                                                        Clock::now()));
+      std::vector<WatchEvent> events;
+      try {
+        events = watch_->poll(std::max(milliseconds(0), wait));
+      } catch (const EtcdError& error) {
+        // A compaction, or a member that ended the stream: read everything again in this
+        // session; if etcd itself is gone, read_all() throws and the session ends.
+        spdlog::info("replication: watch ended ({}); reading everything again", error.what());
+        read_all(session);
       }
+      handle(events);
+      reapply_overrides();
+      publish_verdicts(session);
+      push_overrides(session);
+      keep_alive_if_due(session);
     } catch (const std::exception& error) {
-      lose(s, error.what());
+      if (stopping_) break;
+      lose(session, error.what());
       // Wait before the next member, still answering to wakeups (an override, a reload, stop).
-      const auto until = Clock::now() + s.backoff;
+      const auto until = Clock::now() + session.backoff;
       while (!stopping_ && Clock::now() < until) {
         watch_->poll(std::min(verdict_poll, std::chrono::duration_cast<milliseconds>(until - Clock::now())));
         try {
-          publish_verdicts(s);  // this site's own verdicts still count locally
+          publish_verdicts(session);  // this site's own verdicts still count locally
         } catch (const std::exception&) {
         }
         std::lock_guard lock(mutex_);
         if (!stale_) recompute_locked(Clock::now());  // becomes stale at the lease TTL
       }
-      s.backoff = std::min(s.backoff * 2, milliseconds(2000));
+      session.backoff = std::min(session.backoff * 2, milliseconds(2000));
     }
   }
-  if (s.up && s.lease) {
+  if (session.up && session.lease) {
     try {
-      s.client.revoke(s.lease);
+      session.client.revoke(session.lease);
       spdlog::info("replication: left (lease revoked)");
     } catch (const std::exception& error) {
       spdlog::warn("replication: could not revoke the lease ({}); the other sites count this one until it expires",
@@ -422,22 +495,22 @@ void Replica::run() {
 
 ReplicaReport Replica::report() const {
   std::lock_guard lock(mutex_);
-  ReplicaReport r;
-  r.site = settings_.site;
-  r.healthy_when = settings_.healthy_fraction ? fmt::format("{}", *settings_.healthy_fraction) : "majority";
-  r.etcd = etcd_in_use_;
-  r.connected = connected_;
-  r.since = since_;
-  r.last_error = last_error_;
-  r.live_sites.assign(live_sites_.begin(), live_sites_.end());
-  if (!live_sites_.contains(settings_.site)) r.live_sites.push_back(settings_.site);
-  r.errors = errors_;
-  r.connects = connects_;
-  r.events = events_;
-  r.writes = writes_;
-  r.pending_overrides = pending_.size();
-  r.shared_changes = shared_changes_;
-  if (!config_ || !health_) return r;
+  ReplicaReport report;
+  report.site = settings_.site;
+  report.healthy_when = healthy_when(settings_);
+  report.etcd = etcd_in_use_;
+  report.connected = connected_;
+  report.since = since_;
+  report.last_error = last_error_;
+  report.live_sites.assign(live_sites_.begin(), live_sites_.end());
+  if (!live_sites_.contains(settings_.site)) report.live_sites.push_back(settings_.site);
+  report.errors = errors_;
+  report.connects = connects_;
+  report.events = events_;
+  report.writes = writes_;
+  report.pending_overrides = pending_.size();
+  report.shared_changes = shared_changes_;
+  if (!config_ || !health_) return report;
   const auto now = Clock::now();
   for (const auto& profile : config_->profiles)
     for (const auto& endpoint : profile.endpoints) {
@@ -450,9 +523,9 @@ ReplicaReport Replica::report() const {
           if (live_sites_.contains(site)) agreement.sites.emplace_back(site, status);
       const auto shared = shared_verdict_locked(key, local, now, &agreement.combined);
       if (!shared) agreement.combined.status = local;
-      r.endpoints.emplace(key, std::move(agreement));
+      report.endpoints.emplace(key, std::move(agreement));
     }
-  return r;
+  return report;
 }
 
 }  // namespace meridian::replication

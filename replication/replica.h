@@ -37,6 +37,10 @@
 
 namespace meridian::replication {
 
+struct WatchEvent;
+struct EtcdWrite;
+class EtcdWatch;
+
 using Key = std::pair<std::string, std::string>;  // (profile, endpoint)
 
 struct OverrideChange {
@@ -96,11 +100,18 @@ class Replica {
  private:
   struct Session;
   void run();
-  bool connect(Session& session);
+  void connect(Session& session);
+  void read_all(Session& session);  // everything under the prefix, then the watch from there
   void lose(Session& session, const std::string& why);
-  void handle(const std::vector<struct WatchEvent>& events);
+  void handle(const std::vector<WatchEvent>& events);
+  void reapply_overrides();
   void publish_verdicts(Session& session);
   void push_overrides(Session& session);
+  void keep_alive_if_due(Session& session);
+  void write_all(Session& session, const std::vector<EtcdWrite>& writes);
+  // A site's key seen: this one's with another lease (a duplicate site name), or another site
+  // that combines verdicts differently; both are logged.
+  void note_site(const std::string& site, const std::string& value, int64_t lease, int64_t own_lease);
   void recompute_locked(Clock::time_point now);  // under mutex_
   std::optional<model::Status> shared_verdict_locked(const Key& key, model::Status local,
                                                       Clock::time_point now, Combined* combined) const;
@@ -116,6 +127,9 @@ class Replica {
   std::set<std::string> live_sites_;
   std::map<Key, std::map<std::string, model::Status>> remote_;  // other sites' verdicts
   std::map<Key, OverrideChange> pending_;                        // to write to etcd
+  std::map<Key, OverrideChange> etcd_overrides_;                 // what etcd holds
+  std::map<Key, Clock::time_point> latest_local_;                // the newest change made here, by key
+  bool reapply_overrides_ = false;                               // a new generation: etcd's apply again
   bool connected_ = false;
   Clock::time_point since_;
   Clock::time_point lost_at_{};  // remote verdicts count until lost_at_ + lease TTL
@@ -124,7 +138,7 @@ class Replica {
   uint64_t errors_ = 0, connects_ = 0, events_ = 0, writes_ = 0, shared_changes_ = 0;
 
   std::atomic<bool> stopping_{false};
-  std::unique_ptr<class EtcdWatch> watch_;
+  std::unique_ptr<EtcdWatch> watch_;
   std::thread thread_;
 };
 

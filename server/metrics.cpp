@@ -33,10 +33,10 @@ std::string number(double value) {
 
 }  // namespace
 
-std::string escape_label(std::string_view value);
+namespace {
 
 // With `replication:`: the etcd session and what the sites say of each endpoint.
-static void write_replication(std::string& out, const replication::ReplicaReport& r) {
+void write_replication(std::string& out, const replication::ReplicaReport& r) {
   header(out, "meridian_replication_info", "gauge", "1, labelled with this replica's site and quorum policy.");
   append(out, "meridian_replication_info{{site=\"{}\",healthy_when=\"{}\"}} 1\n", escape_label(r.site),
          escape_label(r.healthy_when));
@@ -64,6 +64,8 @@ static void write_replication(std::string& out, const replication::ReplicaReport
     append(out, "meridian_endpoint_sites{{{},verdict=\"Degraded\"}} {}\n", labels, agreement.combined.degraded);
   }
 }
+
+}  // namespace
 
 std::string escape_label(std::string_view value) {
   std::string escaped;

@@ -357,6 +357,16 @@ void EtcdCluster::kill(int member) {
   pid = -1;
 }
 
+void EtcdCluster::pause(int member) {
+  if (!running(member)) fail("pause: member " + std::to_string(member) + " is not running");
+  ::kill(processes_.pids[member], SIGSTOP);
+}
+
+void EtcdCluster::resume(int member) {
+  if (!running(member)) fail("resume: member " + std::to_string(member) + " is not running");
+  ::kill(processes_.pids[member], SIGCONT);
+}
+
 void EtcdCluster::restart(int member) {
   if (running(member)) fail("restart: member " + std::to_string(member) + " is running");
   start(member, false);

@@ -41,6 +41,9 @@ class EtcdCluster {
 
   // SIGKILL, then waits for the exit.
   void kill(int member);
+  // SIGSTOP and SIGCONT: a member that hangs (a partition: connections open, nothing answered).
+  void pause(int member);
+  void resume(int member);
   // Starts the member again on its data and ports, and waits until it is healthy (which needs a
   // quorum of the cluster running).
   void restart(int member);

@@ -248,6 +248,10 @@ TEST_CASE("replication: etcd losing a member, then all of them, loses no query; 
   CHECK(eventually([&] { return r.live_sites(0) == 1; }, 5s));
   CHECK(r.replicas[0]->wait_for_log("etcd still unreachable after the lease TTL"));
 
+  // A verdict that changes meanwhile reaches the others once etcd is back.
+  r.secondary.set_status_from(source_of(0), 503);
+  REQUIRE(eventually([&] { return r.endpoint(0, "secondary")["probe_status"] == "Degraded"; }, 5s));
+
   // An override made meanwhile applies here at once and waits for etcd.
   REQUIRE(http_post(r.replicas[0]->control_port(), "/v1/profiles/web/endpoints/primary/enable").status == 200);
   CHECK(r.answer(0) == primary_address);
@@ -261,6 +265,23 @@ TEST_CASE("replication: etcd losing a member, then all of them, loses no query; 
           << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - restarted_at).count() << " ms");
   for (int i = 0; i < 3; ++i) CHECK(eventually([&] { return r.connected(i); }, 5s));
   CHECK(r.status(0)["replication"]["pending_overrides"] == 0);
+  CHECK(eventually([&] { return r.endpoint(2, "secondary")["sites"]["site1"] == "Degraded"; }, 5s));
+}
+
+TEST_CASE("replication: an etcd member that hangs (a partition) is left for another within the request timeout") {
+  Replicas r(3);
+  // Every replica talks to the first member first: frozen, it accepts connections and answers nothing.
+  r.etcd.pause(0);
+  const auto paused_at = Clock::now();
+  REQUIRE(eventually([&] { return r.replicas[1]->log().find("replication: etcd unreachable") != std::string::npos; }, 5s));
+  REQUIRE(eventually([&] { return r.connected(0) && r.connected(1) && r.connected(2); }, 10s));
+  REQUIRE(http_post(r.replicas[1]->control_port(), "/v1/profiles/web/endpoints/primary/drain").status == 200);
+  const auto moved = r.all_answer(secondary_address, 5s);
+  REQUIRE_MESSAGE(moved, r.replicas[0]->log());
+  MESSAGE("with the first member hung, the replicas moved on and a drain reached all three "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - paused_at).count()
+          << " ms after the hang");
+  r.etcd.resume(0);
 }
 
 TEST_CASE("replication: a killed replica's lease expires and its votes stop counting") {
@@ -280,6 +301,13 @@ TEST_CASE("replication: a killed replica's lease expires and its votes stop coun
   CHECK(after >= 1300ms);
   CHECK(r.status(0)["replication"]["live_sites"] == json({"site1", "site3"}));
   CHECK(r.replicas[0]->wait_for_log("replication: site site2 left"));
+  // A replica stopped cleanly revokes its lease: the others drop it at once, not 2 s later.
+  const auto stopped_at = Clock::now();
+  r.replicas[2].reset();
+  REQUIRE(r.replicas[0]->wait_for_log("replication: site site3 left", 5s));
+  const auto gone = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - stopped_at);
+  MESSAGE("a cleanly stopped replica was dropped by the others " << gone.count() << " ms after SIGTERM");
+  CHECK(gone < 1300ms);  // its lease alone would have held at least 1.33 s
 }
 
 TEST_CASE("replication: with etcd authentication, the right password gets a session and a wrong one an error, "
@@ -366,10 +394,14 @@ TEST_CASE("replication: an override etcd never held (a new cluster) is written t
   Server first(config("site1", state));
   REQUIRE_MESSAGE(first.wait_for_log("written to etcd, which did not have it"), first.log());
   REQUIRE(eventually([&] { return etcd.etcdctl({"get", "/meridian/overrides/web/primary"}).find("\"drain\"") != std::string::npos; }));
+  // A key some other writer escaped badly is passed over, not a reason to stop replicating.
+  etcd.etcdctl({"put", "/meridian/overrides/x%zz/y", "{}"});
   // A replica that starts with no state of its own takes the drain from etcd.
   Server second(config("site2", dir.path() + "/second.json"));
   REQUIRE_MESSAGE(second.wait_for_log("override web/primary none -> drain from=site1 (through etcd)"), second.log());
   const auto reply = query_udp(second.port(), "web.example.test", LDNS_RR_TYPE_A);
   CHECK(rdatas(reply.get(), LDNS_SECTION_ANSWER, LDNS_RR_TYPE_A) == std::vector<std::string>{secondary_address});
   CHECK(first.log().find("drain -> none") == std::string::npos);  // never lifted on the way
+  CHECK(second.log().find("ignoring key /meridian/overrides/x%zz/y") != std::string::npos);
+  CHECK(replication_of(second)["connected"] == true);
 }

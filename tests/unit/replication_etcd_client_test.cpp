@@ -26,7 +26,10 @@ TEST_CASE("a prefix's range end is the first key past every key under it") {
 
 TEST_CASE("an etcd that does not answer is an EtcdError naming it, within the timeout") {
   // Port 1 on loopback: nothing listens there, the connection is refused at once.
-  EtcdClient client({{"http://127.0.0.1:1"}, std::chrono::milliseconds(500)});
+  EtcdOptions options;
+  options.endpoints = {"http://127.0.0.1:1"};
+  options.timeout = std::chrono::milliseconds(500);
+  EtcdClient client(options);
   try {
     client.grant(std::chrono::seconds(5));
     FAIL("grant succeeded without etcd");
