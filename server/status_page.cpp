@@ -502,7 +502,13 @@ footer { color: var(--faint); font-size: 12px; padding: 8px 0 28px; }
            detail ? el('span', {class: 'sub'}, detail) : null));
     add(row, renderTarget(e));
     add(row, el('td', {class: 'status'}, pill(e.status)));
-    add(row, el('td', {class: 'probe-status'}, e.probe_status ? pill(e.probe_status, true) : null));
+    const probeCell = el('td', {class: 'probe-status'}, e.probe_status ? pill(e.probe_status, true) : null);
+    if (e.sites && e.combined) {  // replication: the votes of the live sites, each site's in the title
+      const each = Object.entries(e.sites).map(([site, verdict]) => site + ': ' + verdict).join(', ');
+      add(probeCell, el('span', {class: 'sub sites', title: each},
+                        'sites ' + e.combined.online + ' online \u00b7 ' + e.combined.degraded + ' degraded'));
+    }
+    add(row, probeCell);
     const overrideCell = el('td', {class: 'override'});
     if (override !== 'none') {
       const since = parse(e.override_since);

@@ -11,7 +11,9 @@
 
 #include "../headless_chromium.h"  // system tests see only tests/system
 #include "control_fixtures.h"
+#include "etcd_cluster.h"
 #include "harness.h"
+#include "http_backend.h"
 #include "http_client.h"
 
 using namespace meridian::test;
@@ -184,4 +186,43 @@ TEST_CASE(
   char signature[8] = {};
   png.read(signature, sizeof signature);
   CHECK(std::string(signature, sizeof signature) == std::string("\x89PNG\r\n\x1a\n", 8));
+}
+
+TEST_CASE("the status page shows, with replication, how many live sites vote each endpoint Online or Degraded") {
+  const std::string chromium = find_chromium();
+  if (chromium.empty()) FAIL("chromium is not installed: the status page test needs a headless browser");
+  EtcdCluster etcd(1);
+  HttpBackend backend("127.0.0.11");
+  Server server(fill(R"(
+replication:
+  site: westeurope
+  etcd: [ETCD]
+  lease_ttl: 2s
+  timeout: 500ms
+zones:
+  - origin: example.test
+    file: {ZONES}/routing.example.test.zone
+profiles:
+  - name: web
+    fqdn: web.example.test
+    method: priority
+    monitor: {protocol: http, path: /healthz, interval: 200ms, timeout: 100ms, tolerated_failures: 1}
+    endpoints:
+      - {name: primary, target: 127.0.0.11, monitor: {port: PORT}}
+)",
+                     {{"ETCD", etcd.client_url(0)}, {"PORT", std::to_string(backend.port())}}));
+  const uint16_t port = server.control_port();
+  REQUIRE_MESSAGE(eventually([&] {
+                    const auto status = http_get(port, "/v1/status").body;
+                    return status.find("\"connected\": true") != std::string::npos &&
+                           status.find("\"westeurope\": \"Online\"") != std::string::npos;
+                  }),
+                  server.log());
+  TempDir dir;
+  const auto run = run_page(chromium, dir.path() + "/profile", {"--dump-dom"}, "http://127.0.0.1:" + std::to_string(port) + "/");
+  REQUIRE_MESSAGE(run.exit_code == 0, tail(run.err));
+  const auto primary = endpoint_row(rows_of(run.out), "web", "primary");
+  REQUIRE_MESSAGE(primary.has_value(), tail(run.out));
+  CHECK(cell_text(primary->html, "probe-status").value_or("") == "Onlinesites 1 online \u00b7 0 degraded");
+  CHECK(primary->html.find("title=\"westeurope: Online\"") != std::string::npos);
 }
