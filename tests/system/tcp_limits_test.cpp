@@ -157,8 +157,10 @@ TEST_CASE("slow-loris connections are closed by tcp_message_timeout while a norm
   // One that trickles a byte of a 200-byte message every 100 ms: 20 s to finish it, each byte
   // inside the idle timeout; the message's timeout runs from its first byte regardless.
   TcpClient trickler(server.port());
-  REQUIRE(trickler.send_raw({0x00, 200}));
+  // Before the send: the server's timer starts when it reads the first byte, which can be
+  // before this thread gets to read the clock after sending.
   const auto began = Clock::now();
+  REQUIRE(trickler.send_raw({0x00, 200}));
   std::thread trickle([&] {
     for (int sent = 0; sent < 200 && !trickler.closed_by_peer(std::chrono::milliseconds(100)); ++sent)
       trickler.send_raw({0x00});
