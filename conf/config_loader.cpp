@@ -170,17 +170,7 @@ class Loader {
 
   // A token that cannot be read, or is empty, would leave the control API open: an error.
   std::string read_token(const YAML::Node& node, const std::string& file) const {
-    std::error_code error;
-    if (std::filesystem::is_directory(file, error))
-      reader_.fail(node, fmt::format("control_token_file {} is a folder, not a file", file));
-    std::ifstream in(file);
-    if (!in) reader_.fail(node, fmt::format("control_token_file {}: {}", file, std::strerror(errno)));
-    std::string token;
-    try {
-      token.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    } catch (const std::exception& failure) {
-      reader_.fail(node, fmt::format("control_token_file {}: {}", file, failure.what()));
-    }
+    std::string token = reader_.file_contents(node, file, "control_token_file");
     const auto first = token.find_first_not_of(" \t\r\n");
     if (first == std::string::npos) reader_.fail(node, fmt::format("control_token_file {} is empty", file));
     token = token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);

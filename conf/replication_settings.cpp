@@ -5,10 +5,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <set>
 
 namespace meridian::conf {
@@ -23,9 +19,7 @@ bool valid_site(const std::string& site) {
 }
 
 std::string read_password(const YamlReader& reader, const YAML::Node& node, const std::string& file) {
-  std::ifstream in(file);
-  if (!in) reader.fail(node, fmt::format("password_file {}: {}", file, std::strerror(errno)));
-  std::string text(std::istreambuf_iterator<char>(in), {});
+  std::string text = reader.file_contents(node, file, "password_file");
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   if (text.empty()) reader.fail(node, fmt::format("password_file {} is empty", file));
   return text;
@@ -97,7 +91,7 @@ model::ReplicationSettings read_replication(const YamlReader& reader, const YAML
     // silently never joins.
     const auto readable = [&](const YAML::Node& v, const char* what) {
       auto file = reader.path(v, what);
-      if (!std::ifstream(file)) reader.fail(v, fmt::format("{} {}: {}", what, file, std::strerror(errno)));
+      reader.file_contents(v, file, what);
       return file;
     };
     if (const auto& v = t["ca"]) settings.ca_file = readable(v, "tls ca");

@@ -1,13 +1,17 @@
 // Strict conversions of YAML scalars (strings, numbers, durations, addresses, paths).
 #include "conf/yaml_reader.h"
 
-#include <algorithm>
-#include <charconv>
-#include <vector>
-#include <cmath>
-#include <filesystem>
-
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <vector>
 
 namespace meridian::conf {
 
@@ -144,6 +148,18 @@ std::string YamlReader::path(const YAML::Node& node, std::string_view what) cons
   if (value.empty()) fail(node, fmt::format("{} is empty", what));
   if (value.is_relative()) value = std::filesystem::path(file_).parent_path() / value;
   return value.lexically_normal().string();
+}
+
+std::string YamlReader::file_contents(const YAML::Node& node, const std::string& file, std::string_view what) const {
+  std::error_code error;
+  if (std::filesystem::is_directory(file, error)) fail(node, fmt::format("{} {} is a folder, not a file", what, file));
+  std::ifstream in(file);
+  if (!in) fail(node, fmt::format("{} {}: {}", what, file, std::strerror(errno)));
+  try {
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::exception& failure) {
+    fail(node, fmt::format("{} {}: {}", what, file, failure.what()));
+  }
 }
 
 }  // namespace meridian::conf

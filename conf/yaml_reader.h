@@ -52,6 +52,9 @@ class YamlReader {
   geo::SocketAddress socket_address(const YAML::Node& node, std::string_view what) const;
   // A relative path is taken relative to the config file's folder.
   std::string path(const YAML::Node& node, std::string_view what) const;
+  // The whole of `file`, which `node` names as `what`; a folder or a file that cannot be read
+  // fails at the node's line ("WHAT FILE: reason").
+  std::string file_contents(const YAML::Node& node, const std::string& file, std::string_view what) const;
 
  private:
   std::string file_;

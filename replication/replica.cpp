@@ -94,7 +94,6 @@ struct Replica::Session {
   explicit Session(EtcdOptions options) : client(std::move(options)) {}
   EtcdClient client;
   bool up = false;
-  bool connecting = false;  // connect() is writing this site's keys
   int64_t lease = 0;
   Clock::time_point next_keep_alive{};
   std::map<Key, Status> published;  // what etcd holds of this site's verdicts
@@ -146,17 +145,21 @@ void Replica::publish_override(OverrideChange change) {
   watch_->wakeup();
 }
 
+std::vector<SiteVerdict> Replica::sites_locked(const Key& key, Status local) const {
+  // Sites whose lease ended have left live_sites_; once stale, remote_ is empty.
+  const auto forever = Clock::time_point::max();
+  std::vector<SiteVerdict> sites{{settings_.site, local, forever}};
+  if (const auto found = remote_.find(key); found != remote_.end())
+    for (const auto& [site, status] : found->second)
+      if (live_sites_.contains(site)) sites.push_back({site, status, forever});
+  return sites;
+}
+
 std::optional<Status> Replica::shared_verdict_locked(const Key& key, Status local, Clock::time_point now,
                                                      Combined* combined) const {
   // A status the config fixes (disabled, not monitored, ...) is the same at every site.
   if (!probe_verdict(local)) return std::nullopt;
-  std::vector<SiteVerdict> sites;
-  const auto forever = Clock::time_point::max();
-  sites.push_back({settings_.site, local, forever});
-  if (const auto found = remote_.find(key); found != remote_.end())
-    for (const auto& [site, status] : found->second)
-      if (live_sites_.contains(site)) sites.push_back({site, status, forever});
-  const Combined result = combine(sites, local, quorum_, now);
+  const Combined result = combine(sites_locked(key, local), local, quorum_, now);
   if (combined) *combined = result;
   // Only this site's own verdict counted: leave the table to the probes, as without replication
   // (combine() would say the same; this keeps shared() empty where nothing is shared).
@@ -220,14 +223,7 @@ void Replica::connect(Session& session) {
     attached_ = true;
   }
   session.seen_changes = ~uint64_t(0);
-  session.connecting = true;
-  try {
-    publish_verdicts(session);
-  } catch (...) {
-    session.connecting = false;
-    throw;
-  }
-  session.connecting = false;
+  publish_verdicts(session, true);
   push_overrides(session);
   read_all(session);
   session.up = true;
@@ -328,7 +324,7 @@ void Replica::lose(Session& session, const std::string& why) {
   session.client.next_endpoint();
 }
 
-void Replica::publish_verdicts(Session& session) {
+void Replica::publish_verdicts(Session& session, bool to_etcd) {
   std::vector<EtcdWrite> writes;
   std::map<Key, Status> now;
   {
@@ -339,7 +335,7 @@ void Replica::publish_verdicts(Session& session) {
     attached_ = false;
     session.seen_changes = changes;
     recompute_locked(Clock::now());                  // this site's own verdicts count at once, etcd or not
-    if (!session.up && !session.connecting) return;  // connect() publishes them all
+    if (!to_etcd) return;  // connect() publishes them all
     for (const auto& profile : config_->profiles)
       for (const auto& endpoint : profile.endpoints) {
         const auto status = health_->verdict(endpoint.id);
@@ -461,7 +457,7 @@ void Replica::run() {
       }
       handle(events);
       reapply_overrides();
-      publish_verdicts(session);
+      publish_verdicts(session, true);
       push_overrides(session);
       keep_alive_if_due(session);
     } catch (const std::exception& error) {
@@ -472,7 +468,7 @@ void Replica::run() {
       while (!stopping_ && Clock::now() < until) {
         watch_->poll(std::min(verdict_poll, std::chrono::duration_cast<milliseconds>(until - Clock::now())));
         try {
-          publish_verdicts(session);  // this site's own verdicts still count locally
+          publish_verdicts(session, false);  // this site's own verdicts still count locally
         } catch (const std::exception&) {
         }
         std::lock_guard lock(mutex_);
@@ -493,6 +489,11 @@ void Replica::run() {
   watch_->stop();
 }
 
+uint64_t Replica::shared_changes() const {
+  std::lock_guard lock(mutex_);
+  return shared_changes_;
+}
+
 ReplicaReport Replica::report() const {
   std::lock_guard lock(mutex_);
   ReplicaReport report;
@@ -509,7 +510,6 @@ ReplicaReport Replica::report() const {
   report.events = events_;
   report.writes = writes_;
   report.pending_overrides = pending_.size();
-  report.shared_changes = shared_changes_;
   if (!config_ || !health_) return report;
   const auto now = Clock::now();
   for (const auto& profile : config_->profiles)
@@ -517,10 +517,7 @@ ReplicaReport Replica::report() const {
       const Key key{profile.name, endpoint.name};
       const auto local = health_->verdict(endpoint.id);
       EndpointAgreement agreement;
-      agreement.sites.emplace_back(settings_.site, local);
-      if (const auto found = remote_.find(key); found != remote_.end())
-        for (const auto& [site, status] : found->second)
-          if (live_sites_.contains(site)) agreement.sites.emplace_back(site, status);
+      for (const auto& site : sites_locked(key, local)) agreement.sites.emplace_back(site.site, site.status);
       const auto shared = shared_verdict_locked(key, local, now, &agreement.combined);
       if (!shared) agreement.combined.status = local;
       report.endpoints.emplace(key, std::move(agreement));

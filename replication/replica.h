@@ -72,7 +72,6 @@ struct ReplicaReport {
   uint64_t events = 0;                  // watch events received
   uint64_t writes = 0;                  // keys written or deleted
   uint64_t pending_overrides = 0;       // made while etcd was unreachable, not yet written
-  uint64_t shared_changes = 0;          // combined verdicts written into the health table
   std::map<Key, EndpointAgreement> endpoints;
 };
 
@@ -95,6 +94,8 @@ class Replica {
   void publish_override(OverrideChange change);
 
   ReplicaReport report() const;
+  // Combined verdicts written into the health table so far (health_generation counts them).
+  uint64_t shared_changes() const;
   const model::ReplicationSettings& settings() const { return settings_; }
 
  private:
@@ -105,7 +106,8 @@ class Replica {
   void lose(Session& session, const std::string& why);
   void handle(const std::vector<WatchEvent>& events);
   void reapply_overrides();
-  void publish_verdicts(Session& session);
+  // Publishes what the probes changed; `to_etcd` false: only recomputes (no session).
+  void publish_verdicts(Session& session, bool to_etcd);
   void push_overrides(Session& session);
   void keep_alive_if_due(Session& session);
   void write_all(Session& session, const std::vector<EtcdWrite>& writes);
@@ -113,6 +115,8 @@ class Replica {
   // that combines verdicts differently; both are logged.
   void note_site(const std::string& site, const std::string& value, int64_t lease, int64_t own_lease);
   void recompute_locked(Clock::time_point now);  // under mutex_
+  // This site's verdict and the live other sites' on `key` (under mutex_).
+  std::vector<SiteVerdict> sites_locked(const Key& key, model::Status local) const;
   std::optional<model::Status> shared_verdict_locked(const Key& key, model::Status local,
                                                       Clock::time_point now, Combined* combined) const;
 

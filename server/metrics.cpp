@@ -238,8 +238,7 @@ void write_metrics(std::string& out, const Running& running,
   header(out, "meridian_health_generation", "gauge", "Bumps on every endpoint status or override change.");
   std::optional<replication::ReplicaReport> replica;
   if (running.replica) replica = running.replica->report();
-  append(out, "meridian_health_generation {}\n",
-         running.probes->generation() + running.override_changes + (replica ? replica->shared_changes : 0));
+  append(out, "meridian_health_generation {}\n", running.health_generation());
   if (replica) write_replication(out, *replica);
 }
 

@@ -57,6 +57,10 @@ std::vector<std::string> restart_needed(const model::ServerSettings& started,
   return changed;
 }
 
+uint64_t Running::health_generation() const {
+  return probes->generation() + override_changes + (replica ? replica->shared_changes() : 0);
+}
+
 bool same_replication(model::ReplicationSettings started, model::ReplicationSettings now) {
   started.line = now.line = 0;  // moved lines are no change
   return started == now;

@@ -86,6 +86,9 @@ struct Running {
   uint64_t reloads_failed = 0;
   uint64_t override_changes = 0;  // every override set or cleared since start
   const replication::Replica* replica = nullptr;  // with `replication:`; outlives the control API
+
+  // Moves on every change of what routing sees: a verdict, an override, a combined verdict.
+  uint64_t health_generation() const;
 };
 
 // Owns the running generation's probe service and swaps generations. Thread-safe: reload() may

@@ -257,8 +257,7 @@ std::string status_json(const Running& running, Clock::time_point started) {
                    {"loaded_at", iso_time(running.loaded_at)}}},
                  {"last_reload", last_reload},
                  {"reloads", {{"ok", running.reloads_ok}, {"failed", running.reloads_failed}}},
-                 {"health_generation", running.probes->generation() + running.override_changes +
-                                           (replica ? replica->shared_changes : 0)},
+                 {"health_generation", running.health_generation()},
                  {"replication", replication},
                  {"ready", all_ready},
                  {"state_file", state_file.empty() ? json(nullptr) : json(state_file)},

@@ -20,6 +20,7 @@
 #include "harness.h"
 #include "http_backend.h"
 #include "http_client.h"
+#include "replica_fixtures.h"
 
 using namespace meridian::test;
 using namespace std::chrono_literals;
@@ -134,37 +135,6 @@ bool answers_stay(Replicas& r, const std::string& expected, std::chrono::millise
     std::this_thread::sleep_for(10ms);  // pace, not synchronisation
   }
   return true;
-}
-
-// One replica of one endpoint at `backend_port`, on the etcd at `etcd_url`, with `extra`
-// (indented replication lines: credentials, TLS) added to its replication section.
-std::string lone_replica(const std::string& site, const std::string& etcd_url, const std::string& extra,
-                         uint16_t backend_port) {
-  return fill(R"(
-replication:
-  site: SITE
-  etcd: [ETCD]
-  lease_ttl: 2s
-  timeout: 500ms
-EXTRA
-zones:
-  - origin: example.test
-    file: {ZONES}/routing.example.test.zone
-profiles:
-  - name: web
-    fqdn: web.example.test
-    method: priority
-    monitor: {protocol: http, path: /healthz, interval: 200ms, timeout: 100ms, tolerated_failures: 1}
-    endpoints:
-      - {name: primary, target: 127.0.0.11, monitor: {port: PORT}}
-)",
-              {{"SITE", site}, {"ETCD", etcd_url}, {"EXTRA", extra}, {"PORT", std::to_string(backend_port)}});
-}
-
-json replication_of(Server& server) {
-  const auto reply = http_get(server.control_port(), "/v1/status");
-  REQUIRE(reply.status == 200);
-  return json::parse(reply.body)["replication"];
 }
 
 }  // namespace
@@ -404,4 +374,18 @@ TEST_CASE("replication: an override etcd never held (a new cluster) is written t
   CHECK(first.log().find("drain -> none") == std::string::npos);  // never lifted on the way
   CHECK(second.log().find("ignoring key /meridian/overrides/x%zz/y") != std::string::npos);
   CHECK(replication_of(second)["connected"] == true);
+}
+
+TEST_CASE("replication: a reload starts its new health table from the combined verdicts, not this site's own") {
+  Replicas r(1);
+  r.primary.set_status_from(source_of(0), 503);
+  r.primary.set_status_from(source_of(1), 503);
+  REQUIRE(r.all_answer(secondary_address, 3s));
+  // site3's own probes still reach the primary; only the combined verdict keeps it out.
+  REQUIRE(r.endpoint(2, "primary")["probe_status"] == "Online");
+  const auto reloaded = http_post(r.replicas[2]->control_port(), "/v1/reload");
+  REQUIRE_MESSAGE(reloaded.status == 200, reloaded.body);
+  // No event has arrived since: the new table must have been given the combined verdict.
+  CHECK(r.answer(2) == secondary_address);
+  CHECK(r.endpoint(2, "primary")["combined"]["status"] == "Degraded");
 }

@@ -15,6 +15,7 @@
 #include "harness.h"
 #include "http_backend.h"
 #include "http_client.h"
+#include "replica_fixtures.h"
 
 using namespace meridian::test;
 
@@ -193,24 +194,7 @@ TEST_CASE("the status page shows, with replication, how many live sites vote eac
   if (chromium.empty()) FAIL("chromium is not installed: the status page test needs a headless browser");
   EtcdCluster etcd(1);
   HttpBackend backend("127.0.0.11");
-  Server server(fill(R"(
-replication:
-  site: westeurope
-  etcd: [ETCD]
-  lease_ttl: 2s
-  timeout: 500ms
-zones:
-  - origin: example.test
-    file: {ZONES}/routing.example.test.zone
-profiles:
-  - name: web
-    fqdn: web.example.test
-    method: priority
-    monitor: {protocol: http, path: /healthz, interval: 200ms, timeout: 100ms, tolerated_failures: 1}
-    endpoints:
-      - {name: primary, target: 127.0.0.11, monitor: {port: PORT}}
-)",
-                     {{"ETCD", etcd.client_url(0)}, {"PORT", std::to_string(backend.port())}}));
+  Server server(lone_replica("westeurope", etcd.client_url(0), "", backend.port()));
   const uint16_t port = server.control_port();
   REQUIRE_MESSAGE(eventually([&] {
                     const auto status = http_get(port, "/v1/status").body;
