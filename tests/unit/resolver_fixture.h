@@ -68,7 +68,6 @@ inline resolver::Options test_options(const Responder& responder) {
 struct Seen {
   resolver::Update update;  // addresses point into `addresses`
   std::vector<geo::Address> addresses;
-  Clock::time_point at;
 };
 
 class RunningResolver {
@@ -151,7 +150,7 @@ class RunningResolver {
   }
 
   void record(const resolver::Update& update) {
-    Seen seen{update, std::vector<geo::Address>(update.addresses.begin(), update.addresses.end()), Clock::now()};
+    Seen seen{update, std::vector<geo::Address>(update.addresses.begin(), update.addresses.end())};
     seen.update.addresses = {};
     std::lock_guard lock(mutex_);
     seen_.push_back(std::move(seen));

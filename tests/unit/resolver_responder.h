@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -225,6 +226,15 @@ class Responder {
   }
   uint64_t queries() const { return total_.load(); }
 
+  // When each query for `name` of `type` arrived, oldest first. A lookup's retry timer can only
+  // start after its replies left here, so these times bound the resolver's delays from below
+  // however late its own thread gets to run.
+  std::vector<std::chrono::steady_clock::time_point> arrivals(const std::string& name, uint16_t type) const {
+    std::lock_guard lock(mutex_);
+    auto found = arrivals_.find({name, type});
+    return found == arrivals_.end() ? std::vector<std::chrono::steady_clock::time_point>{} : found->second;
+  }
+
  private:
   void serve() {
     while (true) {
@@ -236,6 +246,7 @@ class Responder {
       socklen_t from_length = sizeof from;
       ssize_t n = recvfrom(fd_, query.data(), query.size(), 0, reinterpret_cast<sockaddr*>(&from), &from_length);
       if (n <= 0) continue;
+      auto arrived = std::chrono::steady_clock::now();
       query.resize(size_t(n));
       auto question = parse_question(query);
       if (!question) continue;
@@ -243,6 +254,7 @@ class Responder {
       {
         std::lock_guard lock(mutex_);
         ++counts_[{question->name, question->type}];
+        arrivals_[{question->name, question->type}].push_back(arrived);
         auto found = rules_.find({question->name, question->type});
         if (found != rules_.end()) rule = found->second;
       }
@@ -260,6 +272,7 @@ class Responder {
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, uint16_t>, Rule> rules_;
   std::map<std::pair<std::string, uint16_t>, uint64_t> counts_;
+  std::map<std::pair<std::string, uint16_t>, std::vector<std::chrono::steady_clock::time_point>> arrivals_;
   std::atomic<uint64_t> total_{0};
 };
 
