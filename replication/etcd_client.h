@@ -79,6 +79,11 @@ class EtcdClient {
   // callers stay under it).
   using Write = EtcdWrite;
   void write(const std::vector<Write>& writes);
+  // Puts `key` on `lease` unless a key of that name lives on another lease (one transaction:
+  // compare create_revision == 0). Returns the lease holding it afterwards: `lease` once
+  // claimed (a key already on `lease`, or on none, is written over), the other lease when that
+  // one holds it, 0 when the key vanished in between.
+  int64_t claim(const std::string& key, const std::string& value, int64_t lease);
   struct Range {
     std::vector<KeyValue> kvs;
     int64_t revision = 0;  // the store's revision the read saw; watch from revision + 1

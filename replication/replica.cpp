@@ -99,6 +99,9 @@ struct Replica::Session {
   std::map<Key, Status> published;  // what etcd holds of this site's verdicts
   uint64_t seen_changes = ~uint64_t(0);
   milliseconds backoff{250};
+  bool voting = false;      // this session's lease holds sites/SITE
+  int64_t held_by = 0;      // the other lease that does, once logged
+  Clock::time_point next_claim{};
 };
 
 Replica::Replica(model::ReplicationSettings settings, ApplyOverrides apply_overrides)
@@ -148,10 +151,14 @@ void Replica::publish_override(OverrideChange change) {
 std::vector<SiteVerdict> Replica::sites_locked(const Key& key, Status local) const {
   // Sites whose lease ended have left live_sites_; once stale, remote_ is empty.
   const auto forever = Clock::time_point::max();
-  std::vector<SiteVerdict> sites{{settings_.site, local, forever}};
+  // While another replica holds this site's name, its verdicts stand for the site here too, so
+  // that this replica answers as every other one does; until then this site's own probes do.
+  const bool observer = connected_ && !voting_;
+  std::vector<SiteVerdict> sites;
+  if (!observer) sites.push_back({settings_.site, local, forever});
   if (const auto found = remote_.find(key); found != remote_.end())
     for (const auto& [site, status] : found->second)
-      if (live_sites_.contains(site)) sites.push_back({site, status, forever});
+      if (live_sites_.contains(site) && (site != settings_.site || observer)) sites.push_back({site, status, forever});
   return sites;
 }
 
@@ -216,20 +223,45 @@ void Replica::connect(Session& session) {
   if (session.lease == 0 || !session.client.keep_alive(session.lease)) session.lease = session.client.grant(ttl);
   session.published.clear();  // written again below: a write may have failed with the session
   session.next_keep_alive = Clock::now() + settings_.lease_ttl / 3;
-  const json site = {{"site", settings_.site}, {"lease_ttl_s", ttl.count()}, {"healthy_when", healthy_when(settings_)}};
-  session.client.write({{settings_.prefix + "sites/" + escape(settings_.site), site.dump(), false, session.lease}});
+  session.voting = false;
+  claim_site(session);
   {
     std::lock_guard lock(mutex_);
     attached_ = true;
   }
   session.seen_changes = ~uint64_t(0);
-  publish_verdicts(session, true);
+  publish_verdicts(session, session.voting);
   push_overrides(session);
   read_all(session);
   session.up = true;
   session.backoff = milliseconds(250);
   spdlog::info("replication: connected to etcd {} as site {} (lease {:x})", session.client.endpoint(),
                settings_.site, session.lease);
+}
+
+void Replica::claim_site(Session& session) {
+  const auto ttl = std::chrono::duration_cast<std::chrono::seconds>(settings_.lease_ttl);
+  const json site = {{"site", settings_.site}, {"lease_ttl_s", ttl.count()}, {"healthy_when", healthy_when(settings_)}};
+  const auto holder = session.client.claim(settings_.prefix + "sites/" + escape(settings_.site), site.dump(), session.lease);
+  session.next_claim = Clock::now() + settings_.lease_ttl / 3;
+  const bool voting = holder == session.lease;
+  if (!voting && holder != 0 && holder != session.held_by)
+    spdlog::error("replication: another replica holds site {} (lease {:x}): every site name must be unique; "
+                  "this one does not vote until that lease ends",
+                  settings_.site, holder);
+  if (voting && session.held_by != 0)
+    spdlog::info("replication: site {} is free (lease {:x} ended); voting from now on", settings_.site, session.held_by);
+  if (voting && !session.voting) {
+    session.published.clear();
+    session.seen_changes = ~uint64_t(0);  // every verdict, on the next publish
+  }
+  session.voting = voting;
+  if (voting || holder != 0) session.held_by = voting ? 0 : holder;
+  std::lock_guard lock(mutex_);
+  voting_ = voting;
+  site_held_by_ = session.held_by;
+  site_released_ = false;
+  if (voting) attached_ = true;
 }
 
 void Replica::read_all(Session& session) {
@@ -246,8 +278,8 @@ void Replica::read_all(Session& session) {
     const auto& p = *parts;
     if (p.size() == 2 && p[0] == "sites") {
       live.insert(p[1]);
-      note_site(p[1], kv.value, kv.lease, session.lease);
-    } else if (p.size() == 4 && p[0] == "verdicts" && p[1] != settings_.site) {
+      if (p[1] != settings_.site) note_site(p[1], kv.value);
+    } else if (p.size() == 4 && p[0] == "verdicts") {  // this site's too: see sites_locked()
       if (const auto status = parse_status(kv.value)) remote[{p[2], p[3]}][p[1]] = *status;
     } else if (p.size() == 3 && p[0] == "overrides") {
       if (const auto change = parse_override({p[1], p[2]}, kv.value))
@@ -279,13 +311,7 @@ void Replica::read_all(Session& session) {
   apply_overrides_(changes, true);
 }
 
-void Replica::note_site(const std::string& site, const std::string& value, int64_t lease, int64_t own_lease) {
-  if (site == settings_.site) {
-    if (lease != own_lease)
-      spdlog::error("replication: another replica holds site {} (lease {:x}): every site name must be unique", site,
-                    lease);
-    return;
-  }
+void Replica::note_site(const std::string& site, const std::string& value) {
   try {
     const auto parsed = json::parse(value);
     const auto theirs = parsed.value("healthy_when", "");
@@ -309,6 +335,7 @@ void Replica::lose(Session& session, const std::string& why) {
     first_failure = errors_ == 1;
     last_error_ = why;
     etcd_in_use_ = session.client.endpoint();
+    voting_ = false;
     if (was_up) {
       connected_ = false;
       since_ = lost_at_ = Clock::now();
@@ -392,15 +419,18 @@ void Replica::handle(const std::vector<WatchEvent>& events) {
       if (!parts) continue;  // read_all() warned, or will
       const auto& p = *parts;
       if (p.size() == 2 && p[0] == "sites") {
-        if (p[1] == settings_.site) continue;
+        if (p[1] == settings_.site) {
+          if (event.deleted && !voting_) site_released_ = true;  // the other holder left
+          continue;
+        }
         if (event.deleted) {
           live_sites_.erase(p[1]);
           spdlog::info("replication: site {} left (its lease ended); its verdicts no longer count", p[1]);
         } else if (live_sites_.insert(p[1]).second) {
           spdlog::info("replication: site {} joined", p[1]);
-          note_site(p[1], event.kv.value, event.kv.lease, 0);
+          note_site(p[1], event.kv.value);
         }
-      } else if (p.size() == 4 && p[0] == "verdicts" && p[1] != settings_.site) {
+      } else if (p.size() == 4 && p[0] == "verdicts") {
         const Key key{p[2], p[3]};
         if (event.deleted) {
           if (auto found = remote_.find(key); found != remote_.end()) found->second.erase(p[1]);
@@ -457,7 +487,15 @@ void Replica::run() {
       }
       handle(events);
       reapply_overrides();
-      publish_verdicts(session, true);
+      if (!session.voting) {
+        bool released = false;
+        {
+          std::lock_guard lock(mutex_);
+          released = site_released_;
+        }
+        if (released || Clock::now() >= session.next_claim) claim_site(session);
+      }
+      publish_verdicts(session, session.voting);
       push_overrides(session);
       keep_alive_if_due(session);
     } catch (const std::exception& error) {
@@ -510,6 +548,8 @@ ReplicaReport Replica::report() const {
   report.events = events_;
   report.writes = writes_;
   report.pending_overrides = pending_.size();
+  report.voting = voting_;
+  report.site_held_by = site_held_by_;
   if (!config_ || !health_) return report;
   const auto now = Clock::now();
   for (const auto& profile : config_->profiles)

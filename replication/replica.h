@@ -72,6 +72,10 @@ struct ReplicaReport {
   uint64_t events = 0;                  // watch events received
   uint64_t writes = 0;                  // keys written or deleted
   uint64_t pending_overrides = 0;       // made while etcd was unreachable, not yet written
+  // This site's verdicts are in etcd: false while disconnected, or while another replica's
+  // lease holds this site's name (a duplicate `site`; its lease in `site_held_by`).
+  bool voting = false;
+  int64_t site_held_by = 0;
   std::map<Key, EndpointAgreement> endpoints;
 };
 
@@ -110,10 +114,11 @@ class Replica {
   void publish_verdicts(Session& session, bool to_etcd);
   void push_overrides(Session& session);
   void keep_alive_if_due(Session& session);
+  // Takes sites/SITE on this session's lease unless another replica's lease holds it.
+  void claim_site(Session& session);
   void write_all(Session& session, const std::vector<EtcdWrite>& writes);
-  // A site's key seen: this one's with another lease (a duplicate site name), or another site
-  // that combines verdicts differently; both are logged.
-  void note_site(const std::string& site, const std::string& value, int64_t lease, int64_t own_lease);
+  // Another site's key seen: one that combines verdicts differently is logged.
+  void note_site(const std::string& site, const std::string& value);
   void recompute_locked(Clock::time_point now);  // under mutex_
   // This site's verdict and the live other sites' on `key` (under mutex_).
   std::vector<SiteVerdict> sites_locked(const Key& key, model::Status local) const;
@@ -129,7 +134,7 @@ class Replica {
   std::shared_ptr<probes::HealthTable> health_;
   bool attached_ = false;  // a new generation to publish from
   std::set<std::string> live_sites_;
-  std::map<Key, std::map<std::string, model::Status>> remote_;  // other sites' verdicts
+  std::map<Key, std::map<std::string, model::Status>> remote_;  // every site's verdicts in etcd, this one's too
   std::map<Key, OverrideChange> pending_;                        // to write to etcd
   std::map<Key, OverrideChange> etcd_overrides_;                 // what etcd holds
   std::map<Key, Clock::time_point> latest_local_;                // the newest change made here, by key
@@ -138,6 +143,9 @@ class Replica {
   Clock::time_point since_;
   Clock::time_point lost_at_{};  // remote verdicts count until lost_at_ + lease TTL
   bool stale_ = false;           // that time has passed and recompute_locked knows it
+  bool voting_ = false;          // ReplicaReport::voting
+  int64_t site_held_by_ = 0;     // another replica's lease on this site's key
+  bool site_released_ = false;   // the watch saw this site's key go: claim it now
   std::string etcd_in_use_, last_error_;
   uint64_t errors_ = 0, connects_ = 0, events_ = 0, writes_ = 0, shared_changes_ = 0;
 

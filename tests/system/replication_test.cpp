@@ -66,7 +66,6 @@ std::string site_of(int replica) { return "site" + std::to_string(replica + 1); 
 class Replicas {
  public:
   explicit Replicas(int etcd_members) : etcd(etcd_members), primary(primary_address), secondary(secondary_address) {
-    std::string urls;
     for (const auto& url : etcd.client_urls()) urls += (urls.empty() ? "" : ", ") + url;
     for (int i = 0; i < 3; ++i) start(i, urls);
     for (int i = 0; i < 3; ++i)
@@ -74,10 +73,11 @@ class Replicas {
                       replicas[i]->log());
   }
 
-  void start(int i, const std::string& urls) {
+  // Replica i probes from its own source address; `site` defaults to its own name.
+  void start(int i, const std::string& urls, const std::string& site = "") {
     const auto config = fill(replica_config, {{"SOURCE", source_of(i)},
                                               {"STATE", state.path() + "/" + site_of(i) + ".json"},
-                                              {"SITE", site_of(i)},
+                                              {"SITE", site.empty() ? site_of(i) : site},
                                               {"ETCD", urls},
                                               {"PRIMARY", std::to_string(primary.port())},
                                               {"SECONDARY", std::to_string(secondary.port())}});
@@ -121,6 +121,7 @@ class Replicas {
 
   TempDir state;
   EtcdCluster etcd;
+  std::string urls;  // etcd's client URLs, as the config lists them
   HttpBackend primary, secondary;
   std::vector<std::unique_ptr<Server>> replicas;
 };
@@ -278,6 +279,46 @@ TEST_CASE("replication: a killed replica's lease expires and its votes stop coun
   const auto gone = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - stopped_at);
   MESSAGE("a cleanly stopped replica was dropped by the others " << gone.count() << " ms after SIGTERM");
   CHECK(gone < 1300ms);  // its lease alone would have held at least 1.33 s
+}
+
+TEST_CASE("replication: a replica started with a site name another one holds does not vote until that one leaves") {
+  Replicas r(1);
+  // A copied config: a fourth replica, probing from its own address, also calls itself site1.
+  r.start(3, r.urls, site_of(0));
+  REQUIRE_MESSAGE(r.replicas[3]->wait_for_log("another replica holds site site1"), r.replicas[3]->log());
+  REQUIRE(eventually([&] { return r.connected(3); }, 5s));
+  const auto duplicate = r.status(3)["replication"];
+  CHECK(duplicate["voting"] == false);
+  CHECK(duplicate["site_held_by"].is_string());
+  CHECK(r.status(0)["replication"]["voting"] == true);
+  CHECK(r.status(0)["replication"]["site_held_by"].is_null());
+  CHECK(http_get(r.replicas[3]->control_port(), "/metrics").body.find("meridian_replication_voting 0") !=
+        std::string::npos);
+  const auto ctl = run_meridian({"ctl", "--control", "127.0.0.1:" + std::to_string(r.replicas[3]->control_port()), "status"});
+  CHECK_MESSAGE(ctl.out.find("NOT VOTING") != std::string::npos, ctl.out);
+
+  // The duplicate's path to the primary fails, and site2's too. Had the duplicate written its
+  // Degraded as site1's, that would be two sites of three: nobody moves, the duplicate included
+  // (it takes site1's verdicts from etcd, as every other replica does).
+  r.primary.set_status_from(source_of(3), 503);
+  r.primary.set_status_from(source_of(1), 503);
+  REQUIRE(eventually([&] { return r.endpoint(3, "primary")["probe_status"] == "Degraded"; }, 5s));
+  REQUIRE(eventually([&] { return r.endpoint(1, "primary")["probe_status"] == "Degraded"; }, 5s));
+  const auto until = Clock::now() + 1500ms;  // seven probe intervals
+  while (Clock::now() < until) {
+    for (int i = 0; i < 4; ++i) REQUIRE_MESSAGE(r.answer(i) == primary_address, "replica " << i << " moved");
+    std::this_thread::sleep_for(10ms);  // pace, not synchronisation
+  }
+  CHECK(r.endpoint(2, "primary")["sites"] == json({{"site1", "Online"}, {"site2", "Degraded"}, {"site3", "Online"}}));
+
+  // The holder stops (its lease revoked): the duplicate takes site1 at once and votes Degraded,
+  // two of three now, and every replica left moves.
+  r.replicas[0].reset();
+  REQUIRE_MESSAGE(r.replicas[3]->wait_for_log("replication: site site1 is free"), r.replicas[3]->log());
+  CHECK(r.status(3)["replication"]["voting"] == true);
+  const auto moved = r.all_answer(secondary_address, 3s, {1, 2, 3});
+  REQUIRE_MESSAGE(moved, r.replicas[2]->log());
+  CHECK(r.endpoint(2, "primary")["sites"] == json({{"site1", "Degraded"}, {"site2", "Degraded"}, {"site3", "Online"}}));
 }
 
 TEST_CASE("replication: with etcd authentication, the right password gets a session and a wrong one an error, "
