@@ -247,7 +247,7 @@ void Replica::claim_site(Session& session) {
   const bool voting = holder == session.lease;
   if (!voting && holder != 0 && holder != session.held_by)
     spdlog::error("replication: another replica holds site {} (lease {:x}): every site name must be unique; "
-                  "this one does not vote until that lease ends",
+                  "this one does not vote until that lease ends (after a crash, its own last lease: one TTL)",
                   settings_.site, holder);
   if (voting && session.held_by != 0)
     spdlog::info("replication: site {} is free (lease {:x} ended); voting from now on", settings_.site, session.held_by);
