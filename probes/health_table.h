@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -43,6 +44,9 @@ inline model::Status apply_override(model::Status verdict, Override value) {
   }
   return verdict;
 }
+
+// How often the probe loop stamps its health table (HealthTable::beat) while it runs.
+constexpr std::chrono::milliseconds heartbeat_every{250};
 
 class HealthTable {
  public:
@@ -94,6 +98,16 @@ class HealthTable {
     std::lock_guard lock(writers_);
     return shared_[id];
   }
+  // The probe thread's heartbeat: its loop stamps the table while it runs, so replication can tell
+  // verdicts that are current from ones a stalled loop left behind.
+  void beat(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) {
+    last_beat_.store(now.time_since_epoch().count(), std::memory_order_release);
+  }
+  // When the probe loop last ran; the table's creation before its first beat.
+  std::chrono::steady_clock::time_point last_beat() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(last_beat_.load(std::memory_order_acquire)));
+  }
   // Moves whenever a probe verdict changes, so replication finds out without scanning the table.
   uint64_t verdict_changes() const { return verdict_changes_.load(std::memory_order_acquire); }
   std::span<const std::atomic<uint8_t>> view() const { return {slots_.get(), size_}; }
@@ -112,6 +126,8 @@ class HealthTable {
   std::unique_ptr<Override[]> overrides_;      // under writers_
   std::unique_ptr<std::optional<model::Status>[]> shared_;  // under writers_
   std::atomic<uint64_t> verdict_changes_{0};
+  std::atomic<std::chrono::steady_clock::rep> last_beat_{
+      std::chrono::steady_clock::now().time_since_epoch().count()};
 };
 
 }  // namespace meridian::probes

@@ -88,6 +88,7 @@ ProbeLoop::ProbeLoop(std::shared_ptr<const model::Config> config, const std::vec
       loop_(make_loop()) {
   stop_signal_ = make_async(
       loop_.get(), [](uv_async_t* async) { static_cast<ProbeLoop*>(async->data)->shutdown(); }, this);
+  heartbeat_ = make_timer(loop_.get(), &health_);
   http_ = std::make_unique<HttpChecker>(loop_.get(), config_->server.probe_source);
   tcp_ = std::make_unique<TcpChecker>(loop_.get(), config_->server.probe_source);
   for (size_t p = 0; p < quiet_.size(); ++p) quiet_[p] = carry.is_quiet(p);
@@ -131,6 +132,7 @@ ProbeLoop::~ProbeLoop() {
   slots_.clear();
   tcp_.reset();
   http_.reset();
+  heartbeat_.reset();
   stop_signal_.reset();
 }
 
@@ -166,6 +168,9 @@ void ProbeLoop::run() {
   for (size_t p = 0; p < unsettled_.size(); ++p)
     if (unsettled_[p] == 0 && !quiet_[p]) log_ready(p);
   for (auto& slot : slots_) arm(*slot);
+  uv_timer_start(
+      heartbeat_.get(), [](uv_timer_t* timer) { static_cast<HealthTable*>(timer->data)->beat(); }, 0,
+      uint64_t(heartbeat_every.count()));
   uv_run(loop_.get(), UV_RUN_DEFAULT);
   spdlog::info("probes: stopped");
 }
@@ -180,6 +185,7 @@ void ProbeLoop::shutdown() {
   tcp_.reset();
   resolver_.reset();
   slots_.clear();
+  heartbeat_.reset();
   stop_signal_.reset();
 }
 

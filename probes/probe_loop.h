@@ -72,6 +72,7 @@ class ProbeLoop {
   // Declared in the order they are built; destroyed in reverse, the loop last.
   UvLoopPtr loop_;
   UvPtr<uv_async_t> stop_signal_;
+  UvPtr<uv_timer_t> heartbeat_;  // stamps the health table while the loop runs
   std::unique_ptr<HttpChecker> http_;
   std::unique_ptr<TcpChecker> tcp_;
   std::unique_ptr<resolver::Resolver> resolver_;  // null without FQDN targets

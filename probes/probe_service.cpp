@@ -1,5 +1,7 @@
 // ProbeService: owns the probe thread and the reports; starts and stops the ProbeLoop, and
 // for a reload hands the new loop what it keeps of the previous service (probes/carry.h).
+#include <pthread.h>
+
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -58,7 +60,10 @@ class ProbeService::Impl {
     loop_ = std::make_unique<ProbeLoop>(config_, plans_, *health_, board_, resolved_,
                                         std::chrono::system_clock::now(), carry_);
     carry_ = Carry{};  // in the loop now
-    thread_ = std::thread([loop = loop_.get()] { loop->run(); });
+    thread_ = std::thread([loop = loop_.get()] {
+      pthread_setname_np(pthread_self(), "probes");  // top -H, perf, and the stall test find it by name
+      loop->run();
+    });
   }
 
   void stop() {

@@ -164,14 +164,19 @@ void EtcdClient::write(const std::vector<Write>& writes) {
 }
 
 int64_t EtcdClient::claim(const std::string& key, const std::string& value, int64_t lease) {
-  const json absent = {{"key", base64(key)}, {"target", "CREATE"}, {"result", "EQUAL"}, {"create_revision", "0"}};
-  const json put = {{"request_put", {{"key", base64(key)}, {"value", base64(value)}, {"lease", std::to_string(lease)}}}};
+  const json absent = {
+      {"key", base64(key)}, {"target", "CREATE"}, {"result", "EQUAL"}, {"create_revision", "0"}};
+  const json put = {
+      {"request_put", {{"key", base64(key)}, {"value", base64(value)}, {"lease", std::to_string(lease)}}}};
   const json read = {{"request_range", {{"key", base64(key)}}}};
-  const json request = {{"compare", json::array({absent})}, {"success", json::array({put})}, {"failure", json::array({read})}};
+  const json request = {
+      {"compare", json::array({absent})}, {"success", json::array({put})}, {"failure", json::array({read})}};
   const auto reply = json::parse(call("/v3/kv/txn", request.dump()));
   if (reply.value("succeeded", false)) return lease;
   const auto responses = reply.value("responses", json::array());
-  const auto kvs = responses.empty() ? json::array() : responses[0].value("response_range", json::object()).value("kvs", json::array());
+  const auto kvs = responses.empty()
+                       ? json::array()
+                       : responses[0].value("response_range", json::object()).value("kvs", json::array());
   if (kvs.empty()) return 0;
   const int64_t holder = json_int(kvs[0].value("lease", json()));
   if (holder != lease && holder != 0) return holder;

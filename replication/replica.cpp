@@ -3,6 +3,7 @@
 #include "replication/replica.h"
 
 #include <fmt/format.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -99,8 +100,8 @@ struct Replica::Session {
   std::map<Key, Status> published;  // what etcd holds of this site's verdicts
   uint64_t seen_changes = ~uint64_t(0);
   milliseconds backoff{250};
-  bool voting = false;      // this session's lease holds sites/SITE
-  int64_t held_by = 0;      // the other lease that does, once logged
+  bool voting = false;  // this session's lease holds sites/SITE
+  int64_t held_by = 0;  // the other lease that does, once logged
   Clock::time_point next_claim{};
 };
 
@@ -128,7 +129,10 @@ void Replica::attach(std::shared_ptr<const model::Config> config, std::shared_pt
 }
 
 void Replica::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "replication");
+    run();
+  });
 }
 
 void Replica::stop() {
@@ -155,10 +159,11 @@ std::vector<SiteVerdict> Replica::sites_locked(const Key& key, Status local) con
   // that this replica answers as every other one does; until then this site's own probes do.
   const bool observer = connected_ && !voting_;
   std::vector<SiteVerdict> sites;
-  if (!observer) sites.push_back({settings_.site, local, forever});
+  if (own_vote_counts_locked()) sites.push_back({settings_.site, local, forever});
   if (const auto found = remote_.find(key); found != remote_.end())
     for (const auto& [site, status] : found->second)
-      if (live_sites_.contains(site) && (site != settings_.site || observer)) sites.push_back({site, status, forever});
+      if (live_sites_.contains(site) && (site != settings_.site || observer))
+        sites.push_back({site, status, forever});
   return sites;
 }
 
@@ -170,8 +175,30 @@ std::optional<Status> Replica::shared_verdict_locked(const Key& key, Status loca
   if (combined) *combined = result;
   // Only this site's own verdict counted: leave the table to the probes, as without replication
   // (combine() would say the same; this keeps shared() empty where nothing is shared).
-  if (result.local_only || (result.live == 1 && local != Status::CheckingEndpoint)) return std::nullopt;
+  if (result.local_only ||
+      (own_vote_counts_locked() && result.live == 1 && local != Status::CheckingEndpoint))
+    return std::nullopt;
   return result.status;
+}
+
+bool Replica::own_vote_counts_locked() const {
+  return !(connected_ && !voting_) && !probes_stalled_;
+}
+
+void Replica::note_probe_loop_locked() {
+  if (!health_) return;
+  const auto silent = std::chrono::steady_clock::now() - health_->last_beat();
+  const bool stalled = silent > settings_.lease_ttl;
+  if (stalled == probes_stalled_) return;
+  probes_stalled_ = stalled;
+  attached_ = true;  // publish again: withdraw every verdict, or put them all back
+  if (stalled)
+    spdlog::warn(
+        "replication: the probe loop has not run for {} ms; this site's verdicts no longer count, here or "
+        "at the other sites, until it runs again",
+        std::chrono::duration_cast<milliseconds>(silent).count());
+  else
+    spdlog::info("replication: the probe loop runs again; this site's verdicts count again");
 }
 
 void Replica::recompute_locked(Clock::time_point now) {
@@ -241,16 +268,20 @@ void Replica::connect(Session& session) {
 
 void Replica::claim_site(Session& session) {
   const auto ttl = std::chrono::duration_cast<std::chrono::seconds>(settings_.lease_ttl);
-  const json site = {{"site", settings_.site}, {"lease_ttl_s", ttl.count()}, {"healthy_when", healthy_when(settings_)}};
-  const auto holder = session.client.claim(settings_.prefix + "sites/" + escape(settings_.site), site.dump(), session.lease);
+  const json site = {
+      {"site", settings_.site}, {"lease_ttl_s", ttl.count()}, {"healthy_when", healthy_when(settings_)}};
+  const auto holder =
+      session.client.claim(settings_.prefix + "sites/" + escape(settings_.site), site.dump(), session.lease);
   session.next_claim = Clock::now() + settings_.lease_ttl / 3;
   const bool voting = holder == session.lease;
   if (!voting && holder != 0 && holder != session.held_by)
-    spdlog::error("replication: another replica holds site {} (lease {:x}): every site name must be unique; "
-                  "this one does not vote until that lease ends (after a crash, its own last lease: one TTL)",
-                  settings_.site, holder);
+    spdlog::error(
+        "replication: another replica holds site {} (lease {:x}): every site name must be unique; "
+        "this one does not vote until that lease ends (after a crash, its own last lease: one TTL)",
+        settings_.site, holder);
   if (voting && session.held_by != 0)
-    spdlog::info("replication: site {} is free (lease {:x} ended); voting from now on", settings_.site, session.held_by);
+    spdlog::info("replication: site {} is free (lease {:x} ended); voting from now on", settings_.site,
+                 session.held_by);
   if (voting && !session.voting) {
     session.published.clear();
     session.seen_changes = ~uint64_t(0);  // every verdict, on the next publish
@@ -357,17 +388,20 @@ void Replica::publish_verdicts(Session& session, bool to_etcd) {
   {
     std::lock_guard lock(mutex_);
     if (!config_ || !health_) return;
+    note_probe_loop_locked();
     const uint64_t changes = health_->verdict_changes();
     if (!attached_ && changes == session.seen_changes) return;
     attached_ = false;
     session.seen_changes = changes;
     recompute_locked(Clock::now());                  // this site's own verdicts count at once, etcd or not
     if (!to_etcd) return;  // connect() publishes them all
-    for (const auto& profile : config_->profiles)
-      for (const auto& endpoint : profile.endpoints) {
-        const auto status = health_->verdict(endpoint.id);
-        if (probe_verdict(status)) now[{profile.name, endpoint.name}] = status;
-      }
+    // A stalled probe loop's verdicts are stale: all of them are deleted until it runs again.
+    if (!probes_stalled_)
+      for (const auto& profile : config_->profiles)
+        for (const auto& endpoint : profile.endpoints) {
+          const auto status = health_->verdict(endpoint.id);
+          if (probe_verdict(status)) now[{profile.name, endpoint.name}] = status;
+        }
   }
   const auto key_of = [&](const Key& key) {
     return settings_.prefix + "verdicts/" + escape(settings_.site) + "/" + escape(key.first) + "/" +
@@ -548,7 +582,8 @@ ReplicaReport Replica::report() const {
   report.events = events_;
   report.writes = writes_;
   report.pending_overrides = pending_.size();
-  report.voting = voting_;
+  report.voting = voting_ && !probes_stalled_;
+  report.probes_stalled = probes_stalled_;
   report.site_held_by = site_held_by_;
   if (!config_ || !health_) return report;
   const auto now = Clock::now();

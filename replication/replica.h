@@ -72,10 +72,14 @@ struct ReplicaReport {
   uint64_t events = 0;                  // watch events received
   uint64_t writes = 0;                  // keys written or deleted
   uint64_t pending_overrides = 0;       // made while etcd was unreachable, not yet written
-  // This site's verdicts are in etcd: false while disconnected, or while another replica's
-  // lease holds this site's name (a duplicate `site`; its lease in `site_held_by`).
+  // This site's verdicts are in etcd: false while disconnected, while another replica's lease
+  // holds this site's name (a duplicate `site`; its lease in `site_held_by`), or while the
+  // probes are stalled.
   bool voting = false;
   int64_t site_held_by = 0;
+  // The probe loop has not run for a lease TTL (a stalled thread): this site's verdicts are
+  // withdrawn from etcd and do not count here either, until it runs again.
+  bool probes_stalled = false;
   std::map<Key, EndpointAgreement> endpoints;
 };
 
@@ -120,6 +124,11 @@ class Replica {
   // Another site's key seen: one that combines verdicts differently is logged.
   void note_site(const std::string& site, const std::string& value);
   void recompute_locked(Clock::time_point now);  // under mutex_
+  // Whether this site's own probe verdicts vote: not while another replica holds the site's
+  // name, nor while the probe loop is stalled (under mutex_).
+  bool own_vote_counts_locked() const;
+  // Notes a probe loop that stopped stamping the health table, or started again (under mutex_).
+  void note_probe_loop_locked();
   // This site's verdict and the live other sites' on `key` (under mutex_).
   std::vector<SiteVerdict> sites_locked(const Key& key, model::Status local) const;
   std::optional<model::Status> shared_verdict_locked(const Key& key, model::Status local,
@@ -134,7 +143,7 @@ class Replica {
   std::shared_ptr<probes::HealthTable> health_;
   bool attached_ = false;  // a new generation to publish from
   std::set<std::string> live_sites_;
-  std::map<Key, std::map<std::string, model::Status>> remote_;  // every site's verdicts in etcd, this one's too
+  std::map<Key, std::map<std::string, model::Status>> remote_;   // every site's verdicts, this one's too
   std::map<Key, OverrideChange> pending_;                        // to write to etcd
   std::map<Key, OverrideChange> etcd_overrides_;                 // what etcd holds
   std::map<Key, Clock::time_point> latest_local_;                // the newest change made here, by key
@@ -146,6 +155,7 @@ class Replica {
   bool voting_ = false;          // ReplicaReport::voting
   int64_t site_held_by_ = 0;     // another replica's lease on this site's key
   bool site_released_ = false;   // the watch saw this site's key go: claim it now
+  bool probes_stalled_ = false;  // ReplicaReport::probes_stalled
   std::string etcd_in_use_, last_error_;
   uint64_t errors_ = 0, connects_ = 0, events_ = 0, writes_ = 0, shared_changes_ = 0;
 

@@ -2,6 +2,7 @@
 #include "server/control_server.h"
 
 #include <httplib.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
@@ -164,6 +165,7 @@ void ControlServer::start() {
   std::promise<void> done;
   finished_ = done.get_future();
   thread_ = std::thread([this, done = std::move(done)]() mutable {
+    pthread_setname_np(pthread_self(), "control");
     http_->listen_after_bind();  // returns once every request thread has finished
     done.set_value();
   });

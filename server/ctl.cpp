@@ -98,7 +98,11 @@ void print_status(const json& status) {
     fmt::print("replication: site {}  etcd {} {} since {}  live sites: {}\n\n", text_or(replication["site"]),
                text_or(replication["etcd"]), replication.value("connected", false) ? "connected" : "UNREACHABLE",
                text_or(replication["since"]), sites);
-    if (replication.value("connected", false) && !replication.value("voting", true))
+    if (replication.value("probes_stalled", false))
+      fmt::print(
+          "NOT VOTING: the probe loop has stalled; this site's verdicts are withdrawn until it runs "
+          "again\n\n");
+    else if (replication.value("connected", false) && !replication.value("voting", true))
       fmt::print("NOT VOTING: another replica (lease {}) holds site {}; every site name must be unique\n\n",
                  text_or(replication["site_held_by"]), text_or(replication["site"]));
   }

@@ -44,7 +44,8 @@ void write_replication(std::string& out, const replication::ReplicaReport& r) {
          "1 while this replica has a session with etcd (lease, watch), 0 while it answers on its last view.");
   append(out, "meridian_replication_etcd_connected {}\n", r.connected ? 1 : 0);
   header(out, "meridian_replication_voting", "gauge",
-         "1 while this site's verdicts are in etcd; 0 while disconnected or while another replica holds its site name.");
+         "1 while this site's verdicts are in etcd; 0 while disconnected, while another replica holds its "
+         "site name, or while its probe loop is stalled.");
   append(out, "meridian_replication_voting {}\n", r.voting ? 1 : 0);
   header(out, "meridian_replication_live_sites", "gauge", "Sites whose lease holds, this one included.");
   append(out, "meridian_replication_live_sites {}\n", r.live_sites.size());

@@ -248,7 +248,9 @@ std::string status_json(const Running& running, Clock::time_point started) {
                    {"live_sites", replica->live_sites},
                    {"pending_overrides", replica->pending_overrides},
                    {"voting", replica->voting},
-                   {"site_held_by", replica->site_held_by ? json(fmt::format("{:x}", replica->site_held_by)) : json(nullptr)}};
+                   {"probes_stalled", replica->probes_stalled},
+                   {"site_held_by", replica->site_held_by ? json(fmt::format("{:x}", replica->site_held_by))
+                                                          : json(nullptr)}};
   const auto& state_file = running.state_file;  // the one in use: a reload does not change it
   json status = {{"version", MERIDIAN_VERSION},
                  {"started_at", iso_time(started)},

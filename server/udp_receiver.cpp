@@ -1,6 +1,7 @@
 #include "server/udp_receiver.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -30,7 +31,10 @@ UdpReceiver::~UdpReceiver() {
 
 void UdpReceiver::start() {
   if (thread_.joinable()) return;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "udp-receiver");
+    run();
+  });
 }
 
 void UdpReceiver::run() {

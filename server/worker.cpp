@@ -3,6 +3,7 @@
 // stops.
 #include "server/worker.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -108,7 +109,10 @@ void Worker::start() {
     tcp_.push_back(std::move(listener));
   }
   tcp_fds_.clear();
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "worker");
+    run();
+  });
   for (auto& receiver : udp_) receiver->start();
 }
 

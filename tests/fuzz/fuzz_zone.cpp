@@ -48,8 +48,8 @@ std::vector<uint8_t> query_message(const std::vector<uint8_t>& name, uint16_t ty
   return out;
 }
 
-void check_answer(const server::Snapshot& snapshot, const std::vector<uint8_t>& query,
-                  bool tcp, size_t udp_limit) {
+void check_answer(const server::Snapshot& snapshot, const std::vector<uint8_t>& query, bool tcp,
+                  size_t udp_limit) {
   static routing::Random random{7};
   static server::Counters counters;
   static std::vector<uint8_t> out(server::max_response);
@@ -82,7 +82,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       "server: {udp_payload: 1232}\n"
       "zones:\n"
       "  - origin: example.test\n"
-      "    file: " + file + "\n";
+      "    file: " +
+      file + "\n";
   std::shared_ptr<const model::Config> config;
   std::unique_ptr<server::Snapshot> snapshot;
   try {

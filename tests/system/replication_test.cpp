@@ -21,6 +21,7 @@
 #include "http_backend.h"
 #include "http_client.h"
 #include "replica_fixtures.h"
+#include "stopped_thread.h"
 
 using namespace meridian::test;
 using namespace std::chrono_literals;
@@ -65,7 +66,8 @@ std::string site_of(int replica) { return "site" + std::to_string(replica + 1); 
 
 class Replicas {
  public:
-  explicit Replicas(int etcd_members) : etcd(etcd_members), primary(primary_address), secondary(secondary_address) {
+  explicit Replicas(int etcd_members)
+      : etcd(etcd_members), primary(primary_address), secondary(secondary_address) {
     for (const auto& url : etcd.client_urls()) urls += (urls.empty() ? "" : ", ") + url;
     for (int i = 0; i < 3; ++i) start(i, urls);
     for (int i = 0; i < 3; ++i)
@@ -281,7 +283,8 @@ TEST_CASE("replication: a killed replica's lease expires and its votes stop coun
   CHECK(gone < 1300ms);  // its lease alone would have held at least 1.33 s
 }
 
-TEST_CASE("replication: a replica started with a site name another one holds does not vote until that one leaves") {
+TEST_CASE(
+    "replication: a replica started with a site name another one holds does not vote until that one leaves") {
   Replicas r(1);
   // A copied config: a fourth replica, probing from its own address, also calls itself site1.
   r.start(3, r.urls, site_of(0));
@@ -294,7 +297,8 @@ TEST_CASE("replication: a replica started with a site name another one holds doe
   CHECK(r.status(0)["replication"]["site_held_by"].is_null());
   CHECK(http_get(r.replicas[3]->control_port(), "/metrics").body.find("meridian_replication_voting 0") !=
         std::string::npos);
-  const auto ctl = run_meridian({"ctl", "--control", "127.0.0.1:" + std::to_string(r.replicas[3]->control_port()), "status"});
+  const auto ctl = run_meridian(
+      {"ctl", "--control", "127.0.0.1:" + std::to_string(r.replicas[3]->control_port()), "status"});
   CHECK_MESSAGE(ctl.out.find("NOT VOTING") != std::string::npos, ctl.out);
 
   // The duplicate's path to the primary fails, and site2's too. Had the duplicate written its
@@ -309,7 +313,8 @@ TEST_CASE("replication: a replica started with a site name another one holds doe
     for (int i = 0; i < 4; ++i) REQUIRE_MESSAGE(r.answer(i) == primary_address, "replica " << i << " moved");
     std::this_thread::sleep_for(10ms);  // pace, not synchronisation
   }
-  CHECK(r.endpoint(2, "primary")["sites"] == json({{"site1", "Online"}, {"site2", "Degraded"}, {"site3", "Online"}}));
+  CHECK(r.endpoint(2, "primary")["sites"] ==
+        json({{"site1", "Online"}, {"site2", "Degraded"}, {"site3", "Online"}}));
 
   // The holder stops (its lease revoked): the duplicate takes site1 at once and votes Degraded,
   // two of three now, and every replica left moves.
@@ -318,7 +323,39 @@ TEST_CASE("replication: a replica started with a site name another one holds doe
   CHECK(r.status(3)["replication"]["voting"] == true);
   const auto moved = r.all_answer(secondary_address, 3s, {1, 2, 3});
   REQUIRE_MESSAGE(moved, r.replicas[2]->log());
-  CHECK(r.endpoint(2, "primary")["sites"] == json({{"site1", "Degraded"}, {"site2", "Degraded"}, {"site3", "Online"}}));
+  CHECK(r.endpoint(2, "primary")["sites"] ==
+        json({{"site1", "Degraded"}, {"site2", "Degraded"}, {"site3", "Online"}}));
+}
+
+TEST_CASE("replication: a site whose probe loop stalls withdraws its verdicts until the loop runs again") {
+  Replicas r(1);
+  r.primary.set_status_from(source_of(0), 503);
+  r.primary.set_status_from(source_of(1), 503);
+  REQUIRE(r.all_answer(secondary_address, 3s));  // site1 and site2 say Degraded
+  // site2's probe thread stops; its DNS workers, control API and etcd session run on, so its
+  // lease holds and, without the heartbeat, its last Degraded would count for as long as that.
+  StoppedThread probes(r.replicas[1]->pid(), "probes");
+  const auto stalled_at = Clock::now();
+  // One lease TTL (2 s) of silence later site2 counts nowhere: site1 Degraded, site3 Online, a
+  // tie, which stays Online, on every replica, the stalled one included.
+  const auto back = r.all_answer(primary_address, 8s);
+  REQUIRE_MESSAGE(back, r.replicas[1]->log());
+  const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - stalled_at);
+  MESSAGE("a stalled probe loop's verdicts stopped counting " << after.count() << " ms after it stopped");
+  CHECK(after >= 1700ms);  // its last heartbeat was at most 250 ms before the stop
+  CHECK(r.replicas[1]->wait_for_log("replication: the probe loop has not run for"));
+  const auto stalled = r.status(1)["replication"];
+  CHECK(stalled["probes_stalled"] == true);
+  CHECK(stalled["voting"] == false);
+  CHECK(r.endpoint(0, "primary")["sites"] == json({{"site1", "Degraded"}, {"site3", "Online"}}));
+  CHECK(r.status(0)["replication"]["live_sites"] ==
+        json({"site1", "site2", "site3"}));  // only its votes went
+
+  probes.resume();  // its verdict is still Degraded: two of three again
+  REQUIRE_MESSAGE(r.replicas[1]->wait_for_log("replication: the probe loop runs again"),
+                  r.replicas[1]->log());
+  CHECK(r.all_answer(secondary_address, 3s));
+  CHECK(r.status(1)["replication"]["probes_stalled"] == false);
 }
 
 TEST_CASE("replication: with etcd authentication, the right password gets a session and a wrong one an error, "

@@ -210,3 +210,15 @@ TEST_CASE("hundreds of endpoints are probed at once by the one probe thread") {
   CHECK(all_online);
   CHECK(most == before + 1);
 }
+
+TEST_CASE("the probe loop stamps its health table while it runs") {
+  HttpBackend backend;
+  model::Config config;
+  add_profile(config, "web", {address_endpoint("a", fast_monitor(MonitorProtocol::http, backend.port()))});
+  Probing probing(std::move(config), /*start=*/false);
+  const auto created = probing.health->last_beat();
+  probing.service->start();
+  REQUIRE(wait_until([&] { return probing.health->last_beat() > created; }, 5s));
+  const auto first = probing.health->last_beat();
+  CHECK(wait_until([&] { return probing.health->last_beat() > first; }, 5s));  // and goes on beating
+}
