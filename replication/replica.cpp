@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "replication/etcd_client.h"
@@ -103,12 +105,45 @@ struct Replica::Session {
   bool voting = false;  // this session's lease holds sites/SITE
   int64_t held_by = 0;  // the other lease that does, once logged
   Clock::time_point next_claim{};
+  bool resumed = false;  // `lease` was read from the lease file, not granted in this process
 };
 
-Replica::Replica(model::ReplicationSettings settings, ApplyOverrides apply_overrides)
+int64_t Replica::read_lease_file() const {
+  if (lease_file_.empty()) return 0;
+  std::ifstream in(lease_file_);
+  if (!in) return 0;
+  try {
+    const auto saved = json::parse(in);
+    if (saved.value("site", "") != settings_.site) return 0;  // another config's file
+    return json_int(saved.value("lease", json()));
+  } catch (const std::exception& error) {
+    spdlog::warn("replication: ignoring {}: {}", lease_file_, error.what());
+    return 0;
+  }
+}
+
+void Replica::write_lease_file(int64_t lease) const {
+  if (lease_file_.empty()) return;
+  // Written whole, then renamed over the old one: a crash leaves one or the other.
+  const std::string temporary = lease_file_ + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << json{{"site", settings_.site}, {"lease", std::to_string(lease)}}.dump() << "\n";
+    if (!out.flush()) {
+      spdlog::warn("replication: cannot write {}; a restart after a crash waits out this lease", temporary);
+      return;
+    }
+  }
+  if (std::rename(temporary.c_str(), lease_file_.c_str()) != 0)
+    spdlog::warn("replication: cannot rename {} to {}; a restart after a crash waits out this lease",
+                 temporary, lease_file_);
+}
+
+Replica::Replica(model::ReplicationSettings settings, ApplyOverrides apply_overrides, std::string lease_file)
     : settings_(std::move(settings)),
       quorum_{settings_.healthy_fraction},
       apply_overrides_(std::move(apply_overrides)),
+      lease_file_(std::move(lease_file)),
       since_(Clock::now()),
       lost_at_(since_),  // never connected: nothing remote to keep past one lease TTL
       etcd_in_use_(settings_.etcd.empty() ? "" : settings_.etcd.front()),
@@ -246,8 +281,15 @@ void Replica::write_all(Session& session, const std::vector<EtcdWrite>& writes) 
 
 void Replica::connect(Session& session) {
   const auto ttl = std::chrono::duration_cast<std::chrono::seconds>(settings_.lease_ttl);
-  // The old lease may still hold (a short outage): keep it, and with it the keys others see.
+  // The old lease may still hold (a short outage, or a restart after a crash: read_lease_file):
+  // keep it, and with it the keys others see.
+  const int64_t before = session.lease;
   if (session.lease == 0 || !session.client.keep_alive(session.lease)) session.lease = session.client.grant(ttl);
+  if (session.lease != before)
+    write_lease_file(session.lease);
+  else if (session.resumed)
+    spdlog::info("replication: resumed lease {:x} from before the restart", session.lease);
+  session.resumed = false;
   session.published.clear();  // written again below: a write may have failed with the session
   session.next_keep_alive = Clock::now() + settings_.lease_ttl / 3;
   session.voting = false;
@@ -277,7 +319,8 @@ void Replica::claim_site(Session& session) {
   if (!voting && holder != 0 && holder != session.held_by)
     spdlog::error(
         "replication: another replica holds site {} (lease {:x}): every site name must be unique; "
-        "this one does not vote until that lease ends (after a crash, its own last lease: one TTL)",
+        "this one does not vote until that lease ends (after a crash without a state file, its own "
+        "last lease: at most one TTL)",
         settings_.site, holder);
   if (voting && session.held_by != 0)
     spdlog::info("replication: site {} is free (lease {:x} ended); voting from now on", settings_.site,
@@ -502,6 +545,8 @@ void Replica::run() {
   EtcdOptions options{settings_.etcd, settings_.timeout, settings_.ca_file, settings_.cert_file,
                       settings_.key_file, settings_.username, settings_.password};
   Session session(std::move(options));
+  session.lease = read_lease_file();
+  session.resumed = session.lease != 0;
   while (!stopping_) {
     try {
       if (!session.up) {

@@ -85,7 +85,9 @@ struct ReplicaReport {
 
 class Replica {
  public:
-  Replica(model::ReplicationSettings settings, ApplyOverrides apply_overrides);
+  // `lease_file` (empty: none) keeps this replica's lease ID across a restart: one restarted
+  // after a crash resumes the lease that still holds its site, instead of waiting it out.
+  Replica(model::ReplicationSettings settings, ApplyOverrides apply_overrides, std::string lease_file = {});
   ~Replica();  // stop()
   Replica(const Replica&) = delete;
   Replica& operator=(const Replica&) = delete;
@@ -118,6 +120,8 @@ class Replica {
   void publish_verdicts(Session& session, bool to_etcd);
   void push_overrides(Session& session);
   void keep_alive_if_due(Session& session);
+  int64_t read_lease_file() const;  // 0 when there is none for this site
+  void write_lease_file(int64_t lease) const;
   // Takes sites/SITE on this session's lease unless another replica's lease holds it.
   void claim_site(Session& session);
   void write_all(Session& session, const std::vector<EtcdWrite>& writes);
@@ -137,6 +141,7 @@ class Replica {
   const model::ReplicationSettings settings_;
   const Quorum quorum_;
   const ApplyOverrides apply_overrides_;
+  const std::string lease_file_;
 
   mutable std::mutex mutex_;  // all below; the control API reads report(), a reload attaches
   std::shared_ptr<const model::Config> config_;

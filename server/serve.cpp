@@ -150,9 +150,11 @@ int serve(const ServeOptions& options) {
   std::unique_ptr<replication::Replica> replica;
   if (config->replication.enabled) {
     replica = std::make_unique<replication::Replica>(
-        config->replication, [&reloader](const std::vector<replication::OverrideChange>& changes, bool complete) {
+        config->replication,
+        [&reloader](const std::vector<replication::OverrideChange>& changes, bool complete) {
           reloader.apply_shared_overrides(changes, complete);
-        });
+        },
+        settings.state_file.empty() ? std::string() : settings.state_file + ".lease");
     reloader.replicate(replica.get());
   }
 

@@ -40,7 +40,7 @@ server:
 replication:
   site: SITE
   etcd: [ETCD]
-  lease_ttl: 2s
+  lease_ttl: LEASE
   timeout: 500ms
 zones:
   - origin: example.test
@@ -66,8 +66,11 @@ std::string site_of(int replica) { return "site" + std::to_string(replica + 1); 
 
 class Replicas {
  public:
-  explicit Replicas(int etcd_members)
-      : etcd(etcd_members), primary(primary_address), secondary(secondary_address) {
+  explicit Replicas(int etcd_members, std::string lease = "2s")
+      : lease_ttl(std::move(lease)),
+        etcd(etcd_members),
+        primary(primary_address),
+        secondary(secondary_address) {
     for (const auto& url : etcd.client_urls()) urls += (urls.empty() ? "" : ", ") + url;
     for (int i = 0; i < 3; ++i) start(i, urls);
     for (int i = 0; i < 3; ++i)
@@ -77,13 +80,16 @@ class Replicas {
 
   // Replica i probes from its own source address; `site` defaults to its own name.
   void start(int i, const std::string& urls, const std::string& site = "") {
-    const auto config = fill(replica_config, {{"SOURCE", source_of(i)},
-                                              {"STATE", state.path() + "/" + site_of(i) + ".json"},
-                                              {"SITE", site.empty() ? site_of(i) : site},
-                                              {"ETCD", urls},
-                                              {"PRIMARY", std::to_string(primary.port())},
-                                              {"SECONDARY", std::to_string(secondary.port())}});
-    replicas.push_back(std::make_unique<Server>(config));
+    replicas.push_back(std::make_unique<Server>(config_of(i, urls, site)));
+  }
+  std::string config_of(int i, const std::string& urls, const std::string& site = "") {
+    return fill(replica_config, {{"SOURCE", source_of(i)},
+                                 {"STATE", state.path() + "/" + site_of(i) + ".json"},
+                                 {"LEASE", lease_ttl},
+                                 {"SITE", site.empty() ? site_of(i) : site},
+                                 {"ETCD", urls},
+                                 {"PRIMARY", std::to_string(primary.port())},
+                                 {"SECONDARY", std::to_string(secondary.port())}});
   }
 
   std::string answer(int i) {
@@ -121,6 +127,7 @@ class Replicas {
   size_t live_sites(int i) { return status(i)["replication"]["live_sites"].size(); }
   bool connected(int i) { return status(i)["replication"]["connected"].get<bool>(); }
 
+  std::string lease_ttl;
   TempDir state;
   EtcdCluster etcd;
   std::string urls;  // etcd's client URLs, as the config lists them
@@ -358,6 +365,28 @@ TEST_CASE("replication: a site whose probe loop stalls withdraws its verdicts un
   CHECK(r.status(1)["replication"]["probes_stalled"] == false);
 }
 
+TEST_CASE("replication: a replica restarted after a crash resumes its lease and votes at once") {
+  Replicas r(1, "10s");  // a lease that outlives the restart by far
+  REQUIRE(kill(r.replicas[1]->pid(), SIGKILL) == 0);
+  r.replicas[1].reset();  // reaps it
+  const auto restarted_at = Clock::now();
+  r.replicas[1] = std::make_unique<Server>(r.config_of(1, r.urls));
+  // Its lease ID is kept beside its state file: the lease still holds site2, and it takes it up
+  // again rather than waiting up to 10 s as "another replica".
+  REQUIRE_MESSAGE(
+      eventually([&] { return r.connected(1) && r.status(1)["replication"]["voting"] == true; }, 5s),
+      r.replicas[1]->log());
+  MESSAGE("a replica restarted after SIGKILL voted again "
+          << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - restarted_at).count()
+          << " ms after its restart");
+  CHECK(r.replicas[1]->wait_for_log("replication: resumed lease"));
+  CHECK(r.replicas[1]->log().find("another replica holds site") == std::string::npos);
+  // And its votes count: with site1's path failing too, two of three move everyone.
+  r.primary.set_status_from(source_of(0), 503);
+  r.primary.set_status_from(source_of(1), 503);
+  CHECK(r.all_answer(secondary_address, 5s));
+}
+
 TEST_CASE("replication: with etcd authentication, the right password gets a session and a wrong one an error, "
           "while DNS answers on") {
   EtcdCluster etcd(1);
@@ -434,6 +463,7 @@ TEST_CASE("replication: an override etcd never held (a new cluster) is written t
   const auto config = [&](const std::string& site, const std::string& state_file) {
     return fill(replica_config, {{"SOURCE", "127.0.0.1"},
                                  {"STATE", state_file},
+                                 {"LEASE", "2s"},
                                  {"SITE", site},
                                  {"ETCD", etcd.client_url(0)},
                                  {"PRIMARY", std::to_string(primary.port())},
