@@ -294,6 +294,9 @@ void Replica::connect(Session& session) {
   session.next_keep_alive = Clock::now() + settings_.lease_ttl / 3;
   session.voting = false;
   claim_site(session);
+  // A kept lease still holds what this site published before (before a crash, perhaps under
+  // another config): start from that, so that a verdict no endpoint gives any more is deleted.
+  if (session.voting && session.lease == before) session.published = published_before(session);
   {
     std::lock_guard lock(mutex_);
     attached_ = true;
@@ -306,6 +309,18 @@ void Replica::connect(Session& session) {
   session.backoff = milliseconds(250);
   spdlog::info("replication: connected to etcd {} as site {} (lease {:x})", session.client.endpoint(),
                settings_.site, session.lease);
+}
+
+std::map<Key, Status> Replica::published_before(Session& session) const {
+  const std::string mine = settings_.prefix + "verdicts/" + escape(settings_.site) + "/";
+  std::map<Key, Status> out;
+  for (const auto& kv : session.client.range_prefix(mine).kvs) {
+    const auto parts = split(std::string_view(kv.key).substr(settings_.prefix.size()));
+    const auto status = parse_status(kv.value);
+    if (parts && parts->size() == 4 && status && kv.lease == session.lease)
+      out[{(*parts)[2], (*parts)[3]}] = *status;
+  }
+  return out;
 }
 
 void Replica::claim_site(Session& session) {

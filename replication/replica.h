@@ -122,6 +122,8 @@ class Replica {
   void keep_alive_if_due(Session& session);
   int64_t read_lease_file() const;  // 0 when there is none for this site
   void write_lease_file(int64_t lease) const;
+  // This site's verdicts that etcd holds on the session's lease.
+  std::map<Key, model::Status> published_before(Session& session) const;
   // Takes sites/SITE on this session's lease unless another replica's lease holds it.
   void claim_site(Session& session);
   void write_all(Session& session, const std::vector<EtcdWrite>& writes);

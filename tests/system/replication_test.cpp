@@ -367,6 +367,15 @@ TEST_CASE("replication: a site whose probe loop stalls withdraws its verdicts un
 
 TEST_CASE("replication: a replica restarted after a crash resumes its lease and votes at once") {
   Replicas r(1, "10s");  // a lease that outlives the restart by far
+  // What site2 published before the crash for an endpoint its next config lacks (written here on
+  // its lease): it must not outlive the restart, since the lease does.
+  const auto log = r.replicas[1]->log();
+  const auto at = log.find("as site site2 (lease ");
+  REQUIRE(at != std::string::npos);
+  const auto lease = log.substr(at + 21, log.find(')', at) - at - 21);
+  const std::string gone = "/meridian/verdicts/site2/web/retired";
+  r.etcd.etcdctl({"put", "--lease=" + lease, gone, "Degraded"});
+  REQUIRE(r.etcd.etcdctl({"get", gone}).find("Degraded") != std::string::npos);
   REQUIRE(kill(r.replicas[1]->pid(), SIGKILL) == 0);
   r.replicas[1].reset();  // reaps it
   const auto restarted_at = Clock::now();
@@ -381,6 +390,7 @@ TEST_CASE("replication: a replica restarted after a crash resumes its lease and 
           << " ms after its restart");
   CHECK(r.replicas[1]->wait_for_log("replication: resumed lease"));
   CHECK(r.replicas[1]->log().find("another replica holds site") == std::string::npos);
+  CHECK(eventually([&] { return r.etcd.etcdctl({"get", gone}).find(gone) == std::string::npos; }, 3s));
   // And its votes count: with site1's path failing too, two of three move everyone.
   r.primary.set_status_from(source_of(0), 503);
   r.primary.set_status_from(source_of(1), 503);
